@@ -1,0 +1,190 @@
+"""Turn one replication's event log into the output tables.
+
+* ``participants``: one row per participant (who, from where, when in/out, why, path);
+* ``episodes``: one row per stage a participant queued for or spent time in;
+* ``fs_spells``: försörjningsstöd spells as pieces with a payment factor (economics
+  integrates these; a paid subsidised job gives a piece with factor 0);
+* ``monthly``: long table (replication, month, metric, entity, value) of time-weighted
+  stage occupancy, queue lengths, staff utilisation, households on support, flows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from ..sim.engine import AmeModel
+from .intervals import count_overlapping, mean_over
+
+EXIT_ORDER = ["arbete", "studier", "annan_myndighet", "slutfort_uppdrag", "annat", "krom"]
+
+
+def _nan_if_after(x: float, end: float) -> float:
+    return math.nan if x is None or x >= end else x
+
+
+def participants_table(m: AmeModel, rep: int) -> pd.DataFrame:
+    end = m.cal.end
+    ps = m.participants
+    df = pd.DataFrame({
+        "replication": np.full(len(ps), rep, np.int32),
+        "participant_id": np.array([p.id for p in ps], np.int64),
+        "channel": [p.channel for p in ps],
+        "segment": [p.segment for p in ps],
+        "unit": [p.unit for p in ps],
+        "age": np.array([p.age for p in ps], float),
+        "distance_start": np.array([p.distance_start for p in ps], float),
+        "distance_end": np.array([p.distance for p in ps], float),
+        "fs": np.array([p.fs_row >= 0 for p in ps], bool),
+        "household_id": pd.array([p.household if p.household >= 0 else None for p in ps], dtype="Int64"),
+        "arrival_day": np.array([p.arrival for p in ps], float),
+        "exit_day": np.array([math.nan if p.exit_day is None else p.exit_day for p in ps], float),
+        "exit_reason": pd.array([p.exit_reason for p in ps], dtype="string"),
+        "exit_cause": pd.array([p.exit_cause for p in ps], dtype="string"),
+        "exit_stage": pd.array([p.exit_stage for p in ps], dtype="string"),
+        "n_measures": np.array([p.n_measures for p in ps], np.int32),
+        "wait_days": np.array([p.wait_days for p in ps], float),
+        "path": [">".join(p.path) for p in ps],
+        "status_6m": pd.array([p.status_6m for p in ps], dtype="string"),
+        "fs_return_day": np.array([_nan_if_after(p.fs_return_day, math.inf) for p in ps], float),
+        "ips": np.array([p.ips for p in ps], bool),
+    })
+    df["in_warmup"] = df["arrival_day"] < 0
+    df.attrs["horizon_day"] = end
+    return df
+
+
+def episodes_table(m: AmeModel, rep: int) -> pd.DataFrame:
+    es = m.episodes
+    return pd.DataFrame({
+        "replication": np.full(len(es), rep, np.int32),
+        "participant_id": np.array([e.pid for e in es], np.int64),
+        "episode": np.array([e.seq for e in es], np.int64),
+        "stage": [e.stage for e in es],
+        "kind": [e.kind for e in es],
+        "queue_day": np.array([e.queued for e in es], float),
+        "start_day": np.array([e.start for e in es], float),
+        "end_day": np.array([e.end for e in es], float),
+        "outcome": [e.outcome for e in es],
+    })
+
+
+def fs_spells_table(m: AmeModel, rep: int) -> pd.DataFrame:
+    pop, end = m.pop, m.cal.end
+    n = pop.n
+    red: dict[int, list[tuple[float, float, float]]] = defaultdict(list)
+    for row, a, b, f in pop.reductions:
+        red[row].append((a, b, f))
+    rows, starts, ends, factors, pieces = [], [], [], [], []
+    for row in range(n):
+        s, e = float(pop.start[row]), float(pop.end[row])
+        cuts = sorted(red.get(row, []))
+        t, k = s, 0
+        for a, b, f in cuts:
+            a, b = max(a, t), min(b, e)
+            if b <= a:
+                continue
+            if a > t:
+                rows.append(row); starts.append(t); ends.append(a); factors.append(1.0); pieces.append(k)
+                k += 1
+            rows.append(row); starts.append(a); ends.append(b); factors.append(f); pieces.append(k)
+            k += 1
+            t = b
+        if e > t or k == 0:
+            rows.append(row); starts.append(t); ends.append(e); factors.append(1.0); pieces.append(k)
+    r = np.array(rows, np.int64)
+    ends_a = np.array(ends, float)
+    origins = np.array(pop.ORIGINS)[pop.origin[:n]] if n else np.array([], dtype=str)
+    part = pop.participant[:n].copy()
+    part[part < 0] = -1
+    seg_ids = np.array([s.id for s in m.r.segments])
+    return pd.DataFrame({
+        "replication": np.full(len(r), rep, np.int32),
+        "spell_id": r,
+        "piece": np.array(pieces, np.int32),
+        "household_id": pop.household[r],
+        "segment": seg_ids[pop.segment[r]] if len(r) else np.array([], dtype=str),
+        "origin": origins[r] if len(r) else np.array([], dtype=str),
+        "start_day": np.array(starts, float),
+        "end_day": np.where(ends_a >= end, np.nan, ends_a),
+        "cf_end_day": pop.cf_end[r],
+        "amount_sek_per_month": pop.amount[r],
+        "factor": np.array(factors, float),
+        "participant_id": pd.array([int(x) if x >= 0 else None for x in part[r]], dtype="Int64"),
+    })
+
+
+def monthly_table(m: AmeModel, rep: int, participants: pd.DataFrame, episodes: pd.DataFrame,
+                  spells: pd.DataFrame) -> pd.DataFrame:
+    cal = m.cal
+    months, edges = cal.month_edges()
+    end = cal.end
+    frames: list[pd.DataFrame] = []
+
+    def add(metric: str, entity: str, values: np.ndarray) -> None:
+        frames.append(pd.DataFrame({"month": months, "metric": metric, "entity": entity, "value": values}))
+
+    ep = episodes
+    start = ep["start_day"].to_numpy()
+    stop = np.where(np.isnan(ep["end_day"].to_numpy()), end, ep["end_day"].to_numpy())
+    queued = ep["queue_day"].to_numpy()
+    qend = np.where(np.isnan(start), stop, start)
+    stage = ep["stage"].to_numpy()
+    started = ~np.isnan(start)
+    staff_load: dict[str, list[tuple[np.ndarray, np.ndarray, float]]] = defaultdict(list)
+    for st in sorted(m.stage_needs):
+        sel = stage == st
+        ss = sel & started
+        add("in_stage", st, mean_over(start[ss], stop[ss], None, edges))
+        add("queue", st, mean_over(queued[sel], qend[sel], None, edges))
+        for pool, amount in m.stage_needs[st]:
+            staff_load[pool].append((start[ss], stop[ss], amount))
+    fsel = np.array([s.startswith("beredning:") for s in stage], bool) & ~np.isin(stage, list(m.stage_needs))
+    if fsel.any():  # samverkansforum: waiting for the next meeting
+        for st in sorted(set(stage[fsel])):
+            sel = stage == st
+            add("queue", st, mean_over(queued[sel], qend[sel], None, edges))
+    # Capacity step functions per pool (staff FTE, places).
+    cap: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for t, pool, c in m.capacity_log:
+        cap[pool].append((t, c))
+    for pool, steps in sorted(cap.items()):
+        ts = np.array([t for t, _ in steps] + [end])
+        cs = np.array([c for _, c in steps])
+        ok = np.diff(ts) > 0
+        available = mean_over(ts[:-1][ok], ts[1:][ok], cs[ok], edges)
+        loads = staff_load.get(pool, [])
+        if pool.startswith("platser:"):
+            sel = (stage == pool.split(":", 1)[1]) & started
+            loads = [(start[sel], stop[sel], 1.0)]
+        used = np.zeros(len(months))
+        for s_, e_, a in loads:
+            used += mean_over(s_, e_, np.full(len(s_), a), edges)
+        kind = "occupancy" if pool.startswith("platser:") else "utilisation"
+        entity = pool.split(":", 1)[1] if pool.startswith("platser:") else pool
+        with np.errstate(invalid="ignore", divide="ignore"):
+            add(kind, entity, np.where(available > 0, used / available, np.nan))
+        add("available_places" if kind == "occupancy" else "available_fte", entity, available)
+        add("used_places" if kind == "occupancy" else "used_fte", entity, used)
+    # Households on support (received any payment in the month).
+    paid = spells[spells["factor"] > 0]
+    hh_end = np.where(np.isnan(paid["end_day"].to_numpy()), np.inf, paid["end_day"].to_numpy())
+    add("fs_households", "", count_overlapping(paid["start_day"].to_numpy(), hh_end, edges))
+    # Participants in the system, arrivals and exits.
+    arr = participants["arrival_day"].to_numpy()
+    ex = participants["exit_day"].to_numpy()
+    add("in_system", "", mean_over(arr, np.where(np.isnan(ex), end, ex), None, edges))
+    for ch in sorted(participants["channel"].unique()):
+        a = arr[participants["channel"].to_numpy() == ch]
+        add("arrivals", ch, np.histogram(a, bins=edges)[0].astype(float))
+    reasons = participants["exit_reason"].fillna("").to_numpy(dtype=object)
+    for reason in EXIT_ORDER:
+        e = ex[(reasons == reason) & ~np.isnan(ex)]
+        add("exits", reason, np.histogram(e, bins=edges)[0].astype(float))
+    out = pd.concat(frames, ignore_index=True)
+    out.insert(0, "replication", np.int32(rep))
+    out["month"] = pd.to_datetime(out["month"])
+    return out

@@ -1,0 +1,81 @@
+"""Calendar arithmetic: simulation days <-> dates, months, summers.
+
+Day 0 is ``time.start_date``; warm-up days are negative. Reporting periods are
+calendar months and calendar (budget) years.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+@dataclass(frozen=True)
+class Calendar:
+    start_date: dt.date
+    warmup_days: float
+    horizon_days: float
+    summer_start: str
+    summer_end: str
+
+    @property
+    def t0(self) -> float:
+        return -self.warmup_days
+
+    @property
+    def end(self) -> float:
+        return self.horizon_days
+
+    def day(self, d: dt.date) -> float:
+        return float((d - self.start_date).days)
+
+    def date(self, day: float) -> dt.date:
+        return self.start_date + dt.timedelta(days=int(np.floor(day)))
+
+    def months(self, include_warmup: bool = False) -> list[dt.date]:
+        """First days of the calendar months overlapping the simulated window."""
+        first = self.date(self.t0 if include_warmup else 0.0).replace(day=1)
+        last = self.date(self.end - 1e-9)
+        out, d = [], first
+        while d <= last:
+            out.append(d)
+            d = (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return out
+
+    def month_edges(self, include_warmup: bool = False) -> tuple[list[dt.date], np.ndarray]:
+        """Month start dates and the day numbers of their edges (len+1), clipped to the window."""
+        months = self.months(include_warmup)
+        nxt = (months[-1].replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        edges = np.array([self.day(m) for m in [*months, nxt]], dtype=float)
+        lo = self.t0 if include_warmup else 0.0
+        return months, np.clip(edges, lo, self.end)
+
+    def summers(self) -> list[tuple[float, float]]:
+        """(start, end) day intervals of every summer period overlapping the window."""
+        out = []
+        y0, y1 = self.date(self.t0).year, self.date(self.end).year
+        for y in range(y0, y1 + 1):
+            s = self.day(dt.date.fromisoformat(f"{y}-{self.summer_start}"))
+            e = self.day(dt.date.fromisoformat(f"{y}-{self.summer_end}")) + 1
+            if e > self.t0 and s < self.end and e > s:
+                out.append((s, e))
+        return out
+
+    def in_summer(self, day: float) -> bool:
+        return any(s <= day < e for s, e in self.summers())
+
+    def yearly(self, mmdd: str) -> list[float]:
+        """Day numbers of a yearly date (MM-DD) within the window."""
+        out = []
+        for y in range(self.date(self.t0).year, self.date(self.end).year + 1):
+            try:
+                d = self.day(dt.date.fromisoformat(f"{y}-{mmdd}"))
+            except ValueError:  # 02-29 in a non-leap year
+                continue
+            if self.t0 <= d < self.end:
+                out.append(d)
+        return out

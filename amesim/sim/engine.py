@@ -1,0 +1,626 @@
+"""The SimPy model of one AME organisation for one replication.
+
+Flow (LOKA figure 1, seed 003): inflöde -> beredning av uppdrag -> insatser -> avslut.
+Each participant is one SimPy process. Waiting and time in a measure are single timeouts
+raced against the participant's *deadline*: the earliest of the counterfactual exit (the
+household would have left support anyway), an interruption by Arbetsförmedlingen's KROM,
+or a sanction. Exits inside a measure are competing risks drawn once at its start, so
+nothing polls: monthly figures are computed afterwards from the event log.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from .allocator import Pool, Queue, set_capacity
+from .calendar import DAYS_PER_MONTH, Calendar
+from .population import Population, poisson_times
+from .resolve import Resolved, ScheduleFn
+from .rng import Streams
+
+INF = math.inf
+HAZARD_REASONS = ("arbete", "studier", "annan_myndighet", "annat")
+LEAVES_SUPPORT = ("arbete", "studier", "annan_myndighet")
+
+
+@dataclass(slots=True)
+class Participant:
+    id: int
+    channel: str
+    segment: str
+    unit: str
+    age: float
+    distance: float
+    distance_start: float
+    arrival: float
+    priority: int
+    fs_row: int = -1
+    household: int = -1
+    deadline: float = INF
+    deadline_reason: str = "baseline"
+    exit_day: float | None = None
+    exit_reason: str | None = None
+    exit_cause: str | None = None
+    exit_stage: str | None = None
+    n_measures: int = 0
+    wait_days: float = 0.0
+    last_assessment: float = -INF
+    done: set[str] = field(default_factory=set)
+    path: list[str] = field(default_factory=list)
+    case_queue: Queue | None = None
+    status_6m: str | None = None
+    fs_return_day: float | None = None
+    ips: bool = False
+
+
+class Episode:
+    """One stage of one participant: queued, started, ended, how it ended."""
+
+    __slots__ = ("pid", "seq", "stage", "kind", "queued", "start", "end", "outcome")
+
+    def __init__(self, pid: int, seq: int, stage: str, kind: str, queued: float):
+        self.pid, self.seq, self.stage, self.kind = pid, seq, stage, kind
+        self.queued = queued
+        self.start = math.nan
+        self.end = math.nan
+        self.outcome = "ongoing"
+
+
+class StaffRuntime:
+    __slots__ = ("pool", "fte", "share", "sick", "vac_frac", "summer")
+
+    def __init__(self, pool: Pool, fte: float, persons: int, vac_frac: float):
+        self.pool, self.fte = pool, fte
+        self.share = fte / persons if persons else 0.0
+        self.sick = 0
+        self.vac_frac = vac_frac
+        self.summer = False
+
+    def capacity(self) -> float:
+        c = max(self.fte - self.sick * self.share, 0.0)
+        return c * (1 - self.vac_frac) if self.summer else c
+
+
+class AmeModel:
+    """Builds the SimPy environment for one replication; ``run()`` fills the logs."""
+
+    def __init__(self, r: Resolved, cal: Calendar, streams: Streams):
+        self.r, self.cal, self.streams = r, cal, streams
+        self.env = simpy.Environment(initial_time=cal.t0)
+        self.segments = {s.id: s for s in r.segments}
+        self.seg_index = {s.id: i for i, s in enumerate(r.segments)}
+        self.channels = {c.id: c for c in r.channels}
+        self.units = {u.id: u for u in r.units}
+        self.measures = {m.id: m for m in r.measures}
+        self.participants: list[Participant] = []
+        self.episodes: list[Episode] = []
+        self.capacity_log: list[tuple[float, str, float]] = []
+        self.stage_needs: dict[str, list[tuple[str, float]]] = {}
+        self.pop = Population(r, cal, streams, self.seg_index)
+        self._build_resources()
+        self._ips_used = 0
+        self._open_case: dict[int, Episode] = {}
+
+    # ------------------------------------------------------------------ resources
+
+    def _log_capacity(self, pool: Pool, capacity: float) -> None:
+        self.capacity_log.append((self.env.now, pool.id, capacity))
+
+    def _pool(self, ident: str, capacity: float) -> Pool:
+        p = Pool(ident, capacity)
+        p.on_change = self._log_capacity
+        self.pools[ident] = p
+        self.capacity_log.append((self.cal.t0, ident, capacity))
+        return p
+
+    def _queue(self, ident: str, needs: list[tuple[Pool, float]]) -> Queue:
+        self.stage_needs[ident] = [(p.id, a) for p, a in needs]
+        return Queue(self.env, ident, needs)
+
+    def _staff_needs(self, needs: list[Resolved]) -> list[tuple[Pool, float]]:
+        return [(self.pools[n.pool], 1.0 / max(n.participants_per_fte, 1e-12)) for n in needs]
+
+    def _build_resources(self) -> None:
+        r, cal = self.r, self.cal
+        self.pools: dict[str, Pool] = {}
+        summer_days = [e - s for s, e in cal.summers()] or [56.0]
+        summer_len = float(np.median(summer_days))
+        self.staff: dict[str, StaffRuntime] = {}
+        for sp in r.staff:
+            fte = max(sp.fte, 0.0)
+            persons = sp.persons or max(int(math.ceil(fte - 1e-9)), 1)
+            vac = min(max(sp.vacation_weeks_in_summer, 0.0) * 7 / summer_len, 1.0)
+            self.staff[sp.id] = StaffRuntime(self._pool(sp.id, fte), fte, persons, vac)
+        self.place_pools: dict[str, tuple[Pool, float, float]] = {}
+        self.queues: dict[str, Queue] = {}
+        self.matching: dict[str, Queue] = {}
+        for m in r.measures:
+            needs = self._staff_needs(m.staff)
+            if m.places is not None:
+                places = max(math.floor(m.places + 1e-9), 0)
+                pool = self._pool(f"platser:{m.id}", float(places))
+                self.place_pools[m.id] = (pool, float(places), m.summer_places_factor)
+                needs = [(pool, 1.0), *needs]
+            self.queues[m.id] = self._queue(m.id, needs)
+            if m.matching is not None:
+                self.matching[m.id] = self._queue(f"matchning:{m.id}", self._staff_needs(m.matching.staff))
+        self.beredning_q: dict[str, Queue] = {}
+        self.case_q: dict[str, Queue] = {}
+        self.forum: dict[str, deque[list]] = {}
+        for u in r.units:
+            if u.beredning.model == "dedicated":
+                self.beredning_q[u.id] = self._queue(f"beredning:{u.id}", self._staff_needs(u.beredning.staff))
+            elif u.beredning.model == "samverkansforum":
+                self.forum[u.id] = deque()
+            if u.case_manager is not None:
+                need = [(self.pools[u.case_manager.pool], 1.0 / max(u.case_manager.caseload_per_fte, 1e-12))]
+                self.case_q[u.id] = self._queue(f"handlaggare:{u.id}", need)
+
+    # ------------------------------------------------------------------ processes
+
+    def run(self) -> None:
+        env = self.env
+        env.process(self._summer())
+        for sid, rt in self.staff.items():
+            sp = next(s for s in self.r.staff if s.id == sid)
+            share = min(max(sp.sick_leave.share, 0.0), 0.95)
+            if share > 0 and rt.share > 0:
+                persons = round(rt.fte / rt.share)
+                for k in range(persons):
+                    env.process(self._sick(rt, sp, share, k))
+        for u in self.r.units:
+            if u.beredning.model == "samverkansforum":
+                env.process(self._forum(u))
+        env.process(self._arrivals())
+        if any(c.kind == "ekonomiskt_bistand" for c in self.r.channels):
+            env.process(self._referrals())
+        env.run(until=self.cal.end)
+
+    def _summer(self):
+        events = []
+        for s, e in self.cal.summers():
+            events += [(max(s, self.cal.t0), True), (e, False)]
+        for t, on in sorted(events):
+            if t >= self.cal.end:
+                break
+            if t > self.env.now:
+                yield self.env.timeout(t - self.env.now)
+            for rt in self.staff.values():
+                rt.summer = on
+                set_capacity(rt.pool, rt.capacity())
+            for pool, places, factor in self.place_pools.values():
+                set_capacity(pool, float(math.floor(places * (factor if on else 1.0) + 1e-9)))
+
+    def _sick(self, rt: StaffRuntime, sp: Resolved, share: float, k: int):
+        s = self.streams[f"staff:{sp.id}:{k}"]
+        mean_spell = max(sp.sick_leave.spell_days.mean, 1e-6)
+        mean_healthy = mean_spell * (1 - share) / share
+        while True:
+            yield self.env.timeout(s.exponential(mean_healthy))
+            rt.sick += 1
+            set_capacity(rt.pool, rt.capacity())
+            yield self.env.timeout(max(sp.sick_leave.spell_days(s), 0.0))
+            rt.sick -= 1
+            set_capacity(rt.pool, rt.capacity())
+
+    def _forum(self, u: Resolved):
+        b = u.beredning
+        q = self.forum[u.id]
+        while True:
+            yield self.env.timeout(b.interval_days)
+            if not b.meets_in_summer and self.cal.in_summer(self.env.now):
+                continue
+            decided = 0
+            while q and decided < b.max_cases_per_meeting:
+                item = q.popleft()
+                if item[1]:  # withdrawn
+                    continue
+                item[0].succeed()
+                decided += 1
+
+    def _channel_rate(self, c: Resolved) -> ScheduleFn:
+        rate: ScheduleFn = c.rate_per_month
+        lo = self.cal.day(c.start) if c.start else -INF
+        hi = self.cal.day(c.end) if c.end else INF
+        if lo == -INF and hi == INF:
+            return rate
+
+        class Windowed(ScheduleFn):
+            def __call__(self, day: float) -> float:
+                return rate(day) if lo <= day < hi else 0.0
+
+        return Windowed(rate.base, rate.changes, rate.trend, rate.months, rate.cal)
+
+    def _arrivals(self):
+        times: list[tuple[float, int, str]] = []
+        for c in self.r.channels:
+            if c.kind == "ekonomiskt_bistand":
+                continue
+            g = self.streams[f"arrivals:{c.id}"].gen
+            if c.rate_per_month is not None:
+                ts = poisson_times(self._channel_rate(c), self.cal.t0, self.cal.end, g)
+                times += [(float(t), 0, c.id) for t in ts]
+            if c.batch is not None:
+                size = int(round(max(c.batch.size, 0)))
+                for d in self.cal.yearly(c.batch.date):
+                    if (c.start and d < self.cal.day(c.start)) or (c.end and d >= self.cal.day(c.end)):
+                        continue
+                    times += [(d, 1, c.id)] * size
+        times.sort()
+        env = self.env
+        for t, _, cid in times:
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            self._start(cid, t, -1)
+
+    def _referrals(self):
+        """The social office refers eligible households monthly, limited by its capacity."""
+        ref = self.r.population.referral
+        s = self.streams["referral"]
+        env, pop = self.env, self.pop
+        min_days = ref.min_months_on_support * DAYS_PER_MONTH
+        cid = next(c.id for c in self.r.channels if c.kind == "ekonomiskt_bistand")
+        while env.now < self.cal.end:
+            t = env.now
+            cand = pop.referable(t, min_days)
+            p = 1 - math.exp(-max(ref.rate_per_month(t), 0.0))
+            chosen = cand[s.gen.random(len(cand)) < p] if len(cand) else cand
+            cap = ref.capacity_per_month(t)
+            ncap = int(math.floor(cap)) + (1 if s.random() < cap - math.floor(cap) else 0)
+            if len(chosen) > ncap:
+                if ref.priority == "longest":
+                    chosen = chosen[np.argsort(pop.start[chosen], kind="stable")][:ncap]
+                else:
+                    chosen = s.gen.permutation(chosen)[:ncap]
+            when = t + s.gen.random(len(chosen)) * DAYS_PER_MONTH
+            batch = sorted((float(w), int(row)) for w, row in zip(when, chosen, strict=True)
+                           if w < pop.end[row] and w < self.cal.end)
+            for _, row in batch:
+                pop.participant[row] = -2  # reserved: referred, arriving later this month
+            env.process(self._deliver(batch, cid))
+            yield env.timeout(DAYS_PER_MONTH)
+
+    def _deliver(self, batch: list[tuple[float, int]], cid: str):
+        for t, row in batch:
+            if t > self.env.now:
+                yield self.env.timeout(t - self.env.now)
+            self._start(cid, t, row)
+
+    # ------------------------------------------------------------------ participants
+
+    def _unit_for(self, c: Resolved, segment: str) -> Resolved:
+        if c.unit is not None:
+            return self.units[c.unit]
+        fallback = None
+        for u in self.r.units:
+            t = u.target
+            if t.channels is not None and c.id not in t.channels:
+                continue
+            if t.segments is None or segment in t.segments:
+                return u
+            fallback = fallback or u
+        return fallback or self.r.units[0]
+
+    def _start(self, cid: str, t: float, row: int) -> None:
+        c = self.channels[cid]
+        pop = self.pop
+        if row >= 0:
+            seg_id = self.r.segments[int(pop.segment[row])].id
+        else:
+            mix = c.segments
+            ids = list(mix)
+            cum = list(np.cumsum([mix[k] for k in ids]))
+            seg_id = ids[self.streams[f"segments:{cid}"].choice(cum)]
+        seg = self.segments[seg_id]
+        sa = self.streams[f"attributes:{seg_id}"]
+        age = seg.age(sa)
+        dist = min(max(seg.distance(sa), 0.0), 10.0)
+        u = self._unit_for(c, seg_id)
+        p = Participant(len(self.participants), cid, seg_id, u.id, age, dist, dist, t, seg.priority)
+        self.participants.append(p)
+        sf = self.streams[f"support:{cid}"]
+        if row < 0 and sf.random() < seg.fs_share:
+            row = pop.pick_for_channel(t, sf)
+            if row < 0:
+                row = int(pop.add(np.array([t]), np.array([self.seg_index[seg_id]]), 2, np.array([True]))[0])
+        if row >= 0:
+            pop.participant[row] = p.id
+            p.fs_row, p.household = row, int(pop.household[row])
+        # Deadline: the earliest of the counterfactual exit, KROM, sanction.
+        sd = self.streams[f"deadline:{cid}"]
+        if row >= 0:
+            base = float(pop.cf_end[row])
+        else:
+            h = seg.baseline_exit_per_month
+            base = t + (sd.exponential(DAYS_PER_MONTH / h) if h > 0 else INF)
+        p.deadline, p.deadline_reason = base, "baseline"
+        if c.krom_per_month > 0:
+            k = t + sd.exponential(DAYS_PER_MONTH / c.krom_per_month)
+            if k < p.deadline:
+                p.deadline, p.deadline_reason = k, "krom"
+        if row >= 0 and u.sanction_per_month > 0:
+            k = t + sd.exponential(DAYS_PER_MONTH / u.sanction_per_month)
+            if k < p.deadline:
+                p.deadline, p.deadline_reason = k, "sanktion"
+        self.env.process(self._journey(p, c, u))
+
+    def _episode(self, p: Participant, stage: str, kind: str) -> Episode:
+        ep = Episode(p.id, len(self.episodes), stage, kind, self.env.now)
+        self.episodes.append(ep)
+        return ep
+
+    def _wait(self, p: Participant, event: simpy.Event, patience: float):
+        """Wait for ``event`` or the deadline/patience. Returns None if granted, else why."""
+        env = self.env
+        if event.triggered:
+            return None
+        left = p.deadline - env.now
+        limit, why = (left, "deadline") if left <= patience else (patience, "renege")
+        if limit == INF:
+            yield event
+            return None
+        yield event | env.timeout(max(limit, 0.0))
+        return None if event.triggered else why
+
+    def _acquire(self, p: Participant, q: Queue, kind: str, patience: float = INF):
+        ep = self._episode(p, q.id, kind)
+        req = q.request(p, p.priority)
+        why = yield from self._wait(p, req, patience)
+        p.wait_days += self.env.now - ep.queued
+        if why is None:
+            ep.start = self.env.now
+            return ep
+        q.cancel(req)
+        ep.end = self.env.now
+        ep.outcome = why
+        self._leave_by(p, why, q.id)
+        return None
+
+    def _leave_by(self, p: Participant, why: str, stage: str) -> None:
+        """Exit because the deadline came (baseline/KROM/sanction) or the person gave up."""
+        if why == "renege":
+            self._exit(p, "annat", "renege", stage)
+        elif p.deadline_reason == "krom":
+            self._exit(p, "krom", "krom", stage)
+        elif p.deadline_reason == "sanktion":
+            self._exit(p, "annat", "sanktion", stage)
+        else:
+            mix = self.segments[p.segment].baseline_exit_mix
+            ids = list(mix)
+            cum = list(np.cumsum([mix[k] for k in ids]))
+            self._exit(p, ids[self.streams["baseline"].choice(cum)], "baseline", stage)
+
+    def _journey(self, p: Participant, c: Resolved, u: Resolved):
+        env = self.env
+        first = c.first_measure
+        if first is None:
+            b = u.beredning
+            if b.model == "samverkansforum":
+                ep = self._episode(p, f"beredning:{u.id}", "beredning")
+                item = [env.event(), False]
+                self.forum[u.id].append(item)
+                why = yield from self._wait(p, item[0], INF)
+                p.wait_days += env.now - ep.queued
+                ep.start = ep.end = env.now
+                if why is not None:
+                    item[1] = True
+                    ep.outcome = why
+                    self._leave_by(p, why, ep.stage)
+                    return
+                ep.outcome = "decided"
+            elif b.model == "dedicated":
+                q = self.beredning_q[u.id]
+                ep = yield from self._acquire(p, q, "beredning")
+                if ep is None:
+                    return
+                d = b.duration_days(self.streams[f"durations:beredning:{u.id}"])
+                done = yield from self._hold(p, d)
+                q.release()
+                ep.end = env.now
+                if not done:
+                    ep.outcome = "deadline"
+                    self._leave_by(p, "deadline", q.id)
+                    return
+                ep.outcome = "decided"
+            if u.case_manager is not None:
+                q = self.case_q[u.id]
+                ep = yield from self._acquire(p, q, "handlaggare")
+                if ep is None:
+                    return
+                ep.outcome = "ongoing"
+                p.case_queue = q
+                self._open_case[p.id] = ep  # held until exit, closed in _exit
+        if u.process_model == "process" and first is None:
+            yield from self._process_track(p, u)
+        else:
+            yield from self._individual(p, u, first)
+
+    def _hold(self, p: Participant, d: float):
+        """Spend ``d`` days unless the deadline comes first. True if completed."""
+        left = p.deadline - self.env.now
+        if left < d:
+            yield self.env.timeout(max(left, 0.0))
+            return False
+        yield self.env.timeout(max(d, 0.0))
+        return True
+
+    def _eligible(self, m: Resolved, p: Participant) -> bool:
+        e = m.eligibility
+        return ((e.segments is None or p.segment in e.segments)
+                and (e.channels is None or p.channel in e.channels)
+                and e.distance_min <= p.distance <= e.distance_max)
+
+    def _next_individual(self, p: Participant, u: Resolved) -> str | None:
+        if p.n_measures >= u.max_measures:
+            return None
+        now = self.env.now
+        if u.reassessment is not None and now - p.last_assessment >= u.reassess_months * DAYS_PER_MONTH:
+            m = self.measures[u.reassessment]
+            if self._eligible(m, p):
+                return m.id
+        for rule in u.routing:
+            w = rule.when
+            if w.segments is not None and p.segment not in w.segments:
+                continue
+            if w.channels is not None and p.channel not in w.channels:
+                continue
+            if not (w.distance_min <= p.distance <= w.distance_max):
+                continue
+            cands = [(mid, wt) for mid, wt in rule.measures.items()
+                     if wt > 0 and mid not in p.done and self._eligible(self.measures[mid], p)]
+            if cands:
+                cum = list(np.cumsum([wt for _, wt in cands]))
+                return cands[self.streams[f"routing:{u.id}"].choice(cum)][0]
+        return None
+
+    def _individual(self, p: Participant, u: Resolved, first: str | None):
+        mid = first if first is not None else self._next_individual(p, u)
+        while mid is not None:
+            result = yield from self._measure(p, self.measures[mid])
+            if result != "continue":
+                return
+            mid = self._next_individual(p, u)
+        self._exit(p, "slutfort_uppdrag", "completion", p.path[-1] if p.path else "beredning")
+
+    def _process_track(self, p: Participant, u: Resolved):
+        track, idx, side = u.sequence, 0, False
+        s = self.streams[f"routing:{u.id}"]
+        while idx < len(track):
+            m = self.measures[track[idx]]
+            if not self._eligible(m, p):
+                idx += 1
+                continue
+            result = yield from self._measure(p, m)
+            if result != "continue":
+                return
+            if not side and u.side_track and s.random() < u.side_track_share:
+                track, idx, side = u.side_track, 0, True
+            else:
+                idx += 1
+        self._exit(p, "slutfort_uppdrag", "completion", p.path[-1] if p.path else "beredning")
+
+    def _measure(self, p: Participant, m: Resolved):
+        """Matching (if any), queue, stay. Returns 'continue' or 'exit'."""
+        env = self.env
+        p.done.add(m.id)
+        p.n_measures += 1
+        p.path.append(m.id)
+        patience = INF
+        if m.patience_days is not None:
+            patience = max(m.patience_days(self.streams[f"patience:{m.id}"]), 0.0)
+        if m.id in self.matching:
+            mq = self.matching[m.id]
+            ep = yield from self._acquire(p, mq, "matchning", patience)
+            if ep is None:
+                return "exit"
+            d = m.matching.duration_days(self.streams[f"durations:matchning:{m.id}"])
+            done = yield from self._hold(p, d)
+            mq.release()
+            ep.end = env.now
+            if not done:
+                ep.outcome = "deadline"
+                self._leave_by(p, "deadline", mq.id)
+                return "exit"
+            ep.outcome = "matched"
+        q = self.queues[m.id]
+        ep = yield from self._acquire(p, q, "insats", patience)
+        if ep is None:
+            return "exit"
+        sd = self.streams[f"durations:{m.id}"]
+        if m.steps is not None:
+            d = sum(max(st.duration_days(sd), 0.0) for st in m.steps)
+        else:
+            d = max(m.duration_days(sd), 0.0)
+        if m.max_months is not None:
+            d = min(d, m.max_months * DAYS_PER_MONTH)
+        # Competing risks inside the measure, on top of the baseline deadline.
+        mult = math.exp(m.distance_effect * (5.0 - p.distance))
+        rates = [max(m.hazards_per_month.get(k, 0.0), 0.0) * mult for k in HAZARD_REASONS]
+        total = sum(rates)
+        so = self.streams[f"outcomes:{m.id}"]
+        t_h = so.exponential(DAYS_PER_MONTH / total) if total > 0 else INF
+        left = p.deadline - env.now
+        stay = min(d, t_h, left)
+        yield env.timeout(max(stay, 0.0))
+        q.release()
+        ep.end = env.now
+        if p.fs_row >= 0 and m.fs_payment_factor != 1.0:
+            self.pop.reduce(p.fs_row, ep.start, env.now, max(m.fs_payment_factor, 0.0))
+        if stay == left and left <= d and left <= t_h:
+            ep.outcome = "deadline"
+            self._leave_by(p, "deadline", m.id)
+            return "exit"
+        if stay == t_h and t_h < d:
+            reason = HAZARD_REASONS[so.choice(list(np.cumsum(rates)))]
+            ep.outcome = f"exit:{reason}"
+            self._exit(p, reason, "measure", m.id)
+            return "exit"
+        # Completed: stegförflyttning, then maybe an exit.
+        ep.outcome = "completed"
+        if m.kind == "kartlaggning":
+            p.last_assessment = env.now
+        if m.distance_change is not None:
+            p.distance = min(max(p.distance + m.distance_change(so), 0.0), 10.0)
+        u = so.random()
+        acc = 0.0
+        for reason, prob in m.on_completion.items():
+            acc += max(prob, 0.0)
+            if u < acc:
+                ep.outcome = f"completed:{reason}"
+                self._exit(p, reason, "completion", m.id)
+                return "exit"
+        return "continue"
+
+    # ------------------------------------------------------------------ exit
+
+    def _exit(self, p: Participant, reason: str, cause: str, stage: str) -> None:
+        env, pop, cal = self.env, self.pop, self.cal
+        now = env.now
+        p.exit_day, p.exit_reason, p.exit_cause, p.exit_stage = now, reason, cause, stage
+        if p.case_queue is not None:
+            p.case_queue.release()
+            ep = self._open_case.pop(p.id, None)
+            if ep is not None:
+                ep.end, ep.outcome = now, "closed"
+            p.case_queue = None
+        ae = self.r.after_exit
+        sa = self.streams["after_exit"]
+        was_on_support = p.fs_row >= 0 and pop.end[p.fs_row] > now
+        if p.fs_row >= 0 and (reason in LEAVES_SUPPORT or cause == "sanktion") and cause != "baseline":
+            pop.stop(p.fs_row, now)
+        if p.fs_row >= 0 and cause != "baseline" and reason in LEAVES_SUPPORT and was_on_support:
+            if sa.random() < ae.return_to_fs_12m.get(reason, 0.0):
+                back = now + sa.random() * 365.0
+                p.fs_return_day = back
+                if back < cal.end:
+                    seg = np.array([int(pop.segment[p.fs_row])])
+                    pop.add(np.array([back]), seg, 3, np.array([True]),
+                            household=np.array([p.household]), amount=np.array([pop.amount[p.fs_row]]))
+        retained = False
+        if reason in ("arbete", "studier"):
+            prob = ae.retention_6m.get(reason, 0.0)
+            if reason == "arbete" and ae.ips is not None and self._ips_used < math.floor(ae.ips.places + 1e-9):
+                p.ips = True
+                self._ips_used += 1
+                prob = min(prob + ae.ips.retention_boost, 1.0)
+                env.process(self._ips_release(ae.ips.duration_months * DAYS_PER_MONTH))
+            retained = sa.random() < prob
+        if now + 182.0 <= cal.end:
+            back = p.fs_return_day
+            if back is not None and back <= now + 182.0:
+                p.status_6m = "forsorjningsstod"
+            elif retained:
+                p.status_6m = "arbete_studier"
+            elif p.fs_row >= 0 and pop.end[p.fs_row] > now + 182.0:
+                p.status_6m = "forsorjningsstod"
+            else:
+                p.status_6m = "ovrigt"
+
+    def _ips_release(self, d: float):
+        yield self.env.timeout(d)
+        self._ips_used -= 1

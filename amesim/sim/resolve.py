@@ -1,0 +1,161 @@
+"""Turn a scenario's uncertain parameters into numbers for one replication.
+
+Each :class:`Quantity` is drawn once, from a uniform number keyed by the parameter's
+path (e.g. ``staff.handlaggare.fte``), so that the same parameter gets the same draw in
+every scenario that has it. The result mirrors the scenario tree with plain floats and
+ready-to-sample distributions; the simulation reads only this.
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from ..scenario.model import Scenario, Schedule
+from ..scenario.values import Dist, Quantity
+from .calendar import DAYS_PER_MONTH, Calendar
+from .rng import Stream, Streams
+
+
+class Resolved(SimpleNamespace):
+    """A scenario node with every Quantity replaced by a number."""
+
+
+class Sampler:
+    """A per-event distribution with its parameters fixed for this replication."""
+
+    __slots__ = ("kind", "p", "lo", "hi", "_cum", "_vals")
+
+    def __init__(self, d: Dist, params: dict[str, float]):
+        self.kind = d.dist
+        self.p = params
+        self.lo = -math.inf if d.min is None else d.min
+        self.hi = math.inf if d.max is None else d.max
+        self._vals = list(d.values or [])
+        if self.kind == "empirical":
+            w = np.asarray(d.weights if d.weights is not None else [1.0] * len(self._vals), float)
+            self._cum = list(np.cumsum(w))
+        else:
+            self._cum = []
+
+    def __call__(self, s: Stream) -> float:
+        p, k = self.p, self.kind
+        if k == "fixed":
+            v = p["value"]
+        elif k == "exponential":
+            v = s.exponential(p["mean"])
+        elif k == "uniform":
+            v = p["low"] + s.random() * (p["high"] - p["low"])
+        elif k == "triangular":
+            lo, c, hi = p["low"], p["mode"], p["high"]
+            u = s.random()
+            if hi <= lo:
+                v = lo
+            elif u < (c - lo) / (hi - lo):
+                v = lo + math.sqrt(u * (hi - lo) * (c - lo))
+            else:
+                v = hi - math.sqrt((1 - u) * (hi - lo) * (hi - c))
+        elif k == "lognormal":
+            m, sd = p["mean"], p["sd"]
+            sigma2 = math.log1p((sd / m) ** 2)
+            v = float(s.gen.lognormal(math.log(m) - sigma2 / 2, math.sqrt(sigma2)))
+        elif k == "gamma":
+            m, sd = p["mean"], p["sd"]
+            shape = (m / sd) ** 2
+            v = float(s.gen.gamma(shape, m / shape))
+        elif k == "normal":
+            v = float(p["mean"] + p["sd"] * s.gen.standard_normal())
+        else:  # empirical
+            v = self._vals[s.choice(self._cum)]
+        return min(max(v, self.lo), self.hi)
+
+    @property
+    def mean(self) -> float:
+        """Mean ignoring clipping (for analytic checks and defaults)."""
+        p, k = self.p, self.kind
+        if k == "fixed":
+            return p["value"]
+        if k == "uniform":
+            return (p["low"] + p["high"]) / 2
+        if k == "triangular":
+            return (p["low"] + p["mode"] + p["high"]) / 3
+        if k == "empirical":
+            w = np.diff([0.0, *self._cum])
+            return float(np.dot(self._vals, w) / w.sum())
+        return p["mean"]
+
+
+class ScheduleFn:
+    """A Schedule evaluated at simulation days (piecewise constant, with trend and months)."""
+
+    def __init__(self, base: float, changes: list[tuple[float, float]], trend: float,
+                 months: set[int] | None, cal: Calendar):
+        self.base, self.changes, self.trend, self.months, self.cal = base, changes, trend, months, cal
+
+    def __call__(self, day: float) -> float:
+        v = self.base
+        for d, val in self.changes:
+            if day >= d:
+                v = val
+            else:
+                break
+        if self.trend:
+            v *= (1 + self.trend) ** (day / 365.25)
+        if self.months is not None and self.cal.date(day).month not in self.months:
+            return 0.0
+        return max(v, 0.0)
+
+    def on_grid(self, days: np.ndarray) -> np.ndarray:
+        return np.array([self(d) for d in days])
+
+
+def resolve(scenario: Scenario, streams: Streams, cal: Calendar, uncertainty: bool = True,
+            drawn: dict[str, float] | None = None) -> Resolved:
+    """Draw every parameter of ``scenario`` for one replication.
+
+    ``drawn`` (if given) receives the value of every uncertain parameter by path, so a
+    run can report which inputs it used and sensitivity analysis can regress on them.
+    """
+
+    def qval(qv: Quantity, path: str) -> float:
+        if not uncertainty or not qv.uncertain:
+            return qv.point
+        v = qv.draw(streams.uniform_for(path))
+        if drawn is not None:
+            drawn[path] = v
+        return v
+
+    def walk(obj: Any, path: str) -> Any:
+        if isinstance(obj, Quantity):
+            return qval(obj, path)
+        if isinstance(obj, Dist):
+            params = {k: qval(v, f"{path}.{k}") for k, v in obj.quantities().items()}
+            return Sampler(obj, params)
+        if isinstance(obj, Schedule):
+            base = qval(obj.base, f"{path}.base")
+            changes = [(cal.day(c.date), qval(c.value, f"{path}.changes[{c.date}]")) for c in obj.changes]
+            trend = qval(obj.trend_per_year, f"{path}.trend") if obj.trend_per_year else 0.0
+            return ScheduleFn(base, changes, trend, set(obj.months) if obj.months else None, cal)
+        if isinstance(obj, BaseModel):
+            ident = getattr(obj, "id", None)
+            out = Resolved()
+            for name in type(obj).model_fields:
+                setattr(out, name, walk(getattr(obj, name), f"{path}.{name}" if path else name))
+            if ident is not None:
+                out.id = ident
+            return out
+        if isinstance(obj, list):
+            return [walk(x, f"{path}.{getattr(x, 'id', i)}") for i, x in enumerate(obj)]
+        if isinstance(obj, dict):
+            return {k: walk(v, f"{path}.{k}") for k, v in obj.items()}
+        return obj
+
+    return walk(scenario, "")
+
+
+def per_day(rate_per_month: float) -> float:
+    return rate_per_month / DAYS_PER_MONTH
