@@ -79,6 +79,14 @@ def fs_spells_table(m: AmeModel, rep: int) -> pd.DataFrame:
     for row, a, b, f in pop.reductions:
         red[row].append((a, b, f))
     rows, starts, ends, factors, pieces = [], [], [], [], []
+
+    def emit(row: int, a: float, b: float, f: float, k: int) -> None:
+        rows.append(row)
+        starts.append(a)
+        ends.append(b)
+        factors.append(f)
+        pieces.append(k)
+
     for row in range(n):
         s, e = float(pop.start[row]), float(pop.end[row])
         cuts = sorted(red.get(row, []))
@@ -88,13 +96,13 @@ def fs_spells_table(m: AmeModel, rep: int) -> pd.DataFrame:
             if b <= a:
                 continue
             if a > t:
-                rows.append(row); starts.append(t); ends.append(a); factors.append(1.0); pieces.append(k)
+                emit(row, t, a, 1.0, k)
                 k += 1
-            rows.append(row); starts.append(a); ends.append(b); factors.append(f); pieces.append(k)
+            emit(row, a, b, f, k)
             k += 1
             t = b
         if e > t or k == 0:
-            rows.append(row); starts.append(t); ends.append(e); factors.append(1.0); pieces.append(k)
+            emit(row, t, e, 1.0, k)
     r = np.array(rows, np.int64)
     ends_a = np.array(ends, float)
     origins = np.array(pop.ORIGINS)[pop.origin[:n]] if n else np.array([], dtype=str)

@@ -593,8 +593,8 @@ class AmeModel:
         was_on_support = p.fs_row >= 0 and pop.end[p.fs_row] > now
         if p.fs_row >= 0 and (reason in LEAVES_SUPPORT or cause == "sanktion") and cause != "baseline":
             pop.stop(p.fs_row, now)
-        if p.fs_row >= 0 and cause != "baseline" and reason in LEAVES_SUPPORT and was_on_support:
-            if sa.random() < ae.return_to_fs_12m.get(reason, 0.0):
+        if (p.fs_row >= 0 and cause != "baseline" and reason in LEAVES_SUPPORT and was_on_support
+                and sa.random() < ae.return_to_fs_12m.get(reason, 0.0)):
                 back = now + sa.random() * 365.0
                 p.fs_return_day = back
                 if back < cal.end:

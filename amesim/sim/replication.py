@@ -35,7 +35,20 @@ class ReplicationResult:
     parameters: dict[str, float] = field(default_factory=dict)
     wall_seconds: float = 0.0
 
-    TABLES = ("participants", "episodes", "fs_spells", "monthly")
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of this replication by output name (parameters as a table too)."""
+        params = pd.DataFrame({
+            "replication": self.replication,
+            "parameter": list(self.parameters),
+            "value": list(self.parameters.values()),
+        })
+        return {
+            "participants": self.participants,
+            "episodes": self.episodes,
+            "fs_spells": self.fs_spells,
+            "monthly": self.monthly,
+            "parameters": params,
+        }
 
 
 def build_model(scenario: Scenario, seed: int, replication: int, uncertainty: bool = True,
