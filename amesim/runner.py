@@ -48,6 +48,19 @@ def _scenario(scenario: Scenario | LoadedScenario | str | Path) -> Scenario:
     return load_scenario(scenario).scenario
 
 
+def write_summary(out_dir: Path) -> pd.DataFrame | None:
+    """summary.csv: mean and 95% CI per KPI and period, from kpis.parquet (if any)."""
+    from .results.store import atomic_write_text
+    from .results.summary import summarise
+
+    path = out_dir / "kpis.parquet"
+    if not path.exists():
+        return None
+    summary = summarise(pd.read_parquet(path))
+    atomic_write_text(out_dir / "summary.csv", summary.to_csv(index=False))
+    return summary
+
+
 @dataclass
 class RunInfo:
     out_dir: Path
@@ -83,6 +96,7 @@ def run_to_dir(loaded: LoadedScenario, out_dir: str | Path, replications: int = 
         if on_result is not None:
             on_result(res)
     store.finalize(tables)
+    write_summary(Path(out_dir))
     wall = time.perf_counter() - t0
     info = {
         "scenario": {
