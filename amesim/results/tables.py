@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..sim.engine import AmeModel
-from .intervals import count_overlapping, mean_over
+from .intervals import mean_over
 
 EXIT_ORDER = ["arbete", "studier", "annan_myndighet", "slutfort_uppdrag", "annat", "krom"]
 
@@ -125,6 +125,17 @@ def fs_spells_table(m: AmeModel, rep: int) -> pd.DataFrame:
     })
 
 
+def households_paid(spells: pd.DataFrame, edges: np.ndarray) -> np.ndarray:
+    """Distinct households with any payment in each period (a spell may be cut into pieces,
+    and a household may leave and return within a month, so intervals are not counted)."""
+    paid = spells[spells["factor"] > 0]
+    s = paid["start_day"].to_numpy()
+    e = np.where(np.isnan(paid["end_day"].to_numpy()), np.inf, paid["end_day"].to_numpy())
+    hh = paid["household_id"].to_numpy()
+    return np.array([len(np.unique(hh[(s < hi) & (e > lo)])) for lo, hi in zip(edges[:-1], edges[1:], strict=True)],
+                    float)
+
+
 def monthly_table(m: AmeModel, rep: int, participants: pd.DataFrame, episodes: pd.DataFrame,
                   spells: pd.DataFrame) -> pd.DataFrame:
     cal = m.cal
@@ -178,9 +189,7 @@ def monthly_table(m: AmeModel, rep: int, participants: pd.DataFrame, episodes: p
         add("available_places" if kind == "occupancy" else "available_fte", entity, available)
         add("used_places" if kind == "occupancy" else "used_fte", entity, used)
     # Households on support (received any payment in the month).
-    paid = spells[spells["factor"] > 0]
-    hh_end = np.where(np.isnan(paid["end_day"].to_numpy()), np.inf, paid["end_day"].to_numpy())
-    add("fs_households", "", count_overlapping(paid["start_day"].to_numpy(), hh_end, edges))
+    add("fs_households", "", households_paid(spells, edges))
     # Participants in the system, arrivals and exits.
     arr = participants["arrival_day"].to_numpy()
     ex = participants["exit_day"].to_numpy()
