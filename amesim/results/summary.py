@@ -2,7 +2,7 @@
 
 Input is the long per-replication KPI table (``replication, kpi, period, value, unit``)
 that every replication produces; output is ``summary.csv``'s table
-(``kpi, period, mean, ci_low, ci_high, unit, n``). The CI is the Student-t interval of
+(``kpi, period, mean, ci_low, ci_high, unit, n, better``). The CI is the Student-t interval of
 the replication means: replications are independent, identically distributed runs.
 """
 
@@ -35,9 +35,10 @@ def summarise(kpis: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     for (kpi, period), g in kpis.groupby(KEYS, sort=False, dropna=False):
         m, lo, hi = t_interval(g["value"].to_numpy(), level)
         unit = g["unit"].iloc[0] if "unit" in g else ""
+        better = g["better"].iloc[0] if "better" in g else ""
         rows.append({"kpi": kpi, "period": period, "mean": m, "ci_low": lo, "ci_high": hi,
-                     "unit": unit, "n": int(g["value"].notna().sum())})
-    return pd.DataFrame(rows, columns=["kpi", "period", "mean", "ci_low", "ci_high", "unit", "n"])
+                     "unit": unit, "n": int(g["value"].notna().sum()), "better": better})
+    return pd.DataFrame(rows, columns=["kpi", "period", "mean", "ci_low", "ci_high", "unit", "n", "better"])
 
 
 def relative_half_width(summary: pd.DataFrame) -> pd.Series:

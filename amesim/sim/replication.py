@@ -34,6 +34,8 @@ class ReplicationResult:
     monthly: pd.DataFrame
     parameters: dict[str, float] = field(default_factory=dict)
     wall_seconds: float = 0.0
+    costs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    kpis: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table of this replication by output name (parameters as a table too)."""
@@ -47,6 +49,8 @@ class ReplicationResult:
             "episodes": self.episodes,
             "fs_spells": self.fs_spells,
             "monthly": self.monthly,
+            "costs": self.costs,
+            "kpis": self.kpis,
             "parameters": params,
         }
 
@@ -62,6 +66,7 @@ def build_model(scenario: Scenario, seed: int, replication: int, uncertainty: bo
 def run_replication(scenario: Scenario, seed: int, replication: int,
                     uncertainty: bool = True) -> ReplicationResult:
     """Simulate replication ``replication`` of ``scenario``; identical for identical inputs."""
+    from ..economics import economics_tables
     from ..results.tables import episodes_table, fs_spells_table, monthly_table, participants_table
 
     t0 = time.perf_counter()
@@ -72,4 +77,6 @@ def run_replication(scenario: Scenario, seed: int, replication: int,
     eps = episodes_table(model, replication)
     spells = fs_spells_table(model, replication)
     monthly = monthly_table(model, replication, parts, eps, spells)
-    return ReplicationResult(replication, parts, eps, spells, monthly, drawn, time.perf_counter() - t0)
+    costs, kpis = economics_tables(model, parts, eps, spells, monthly, replication)
+    wall = time.perf_counter() - t0
+    return ReplicationResult(replication, parts, eps, spells, monthly, drawn, wall, costs=costs, kpis=kpis)

@@ -1,0 +1,261 @@
+"""Cost accounting per budget year: who pays what, computed from the event-log tables.
+
+Every row of the ``costs`` table is one cost line in one budget (calendar) year of one
+replication: ``replication, year, line, payer, board, sek``. A positive ``sek`` is money
+the payer spends, a negative one money it receives. A transfer between organisations
+(state compensation for a subsidised job, project co-funding, a state grant) is booked
+twice, once as income of ``kommunen`` (negative) and once as a cost of the paying
+organisation (positive), so that:
+
+* the rows of one payer are that organisation's net cost (the budget view per payer);
+* over all payers, transfers cancel and the sum is the cost to the public sector.
+
+``tax_revenue`` (municipal tax on wages of those the AME got into work) is not part of
+any budget: it is a separate line, and the KPIs keep it out of every budget total.
+
+Only simulated days after the warm-up count (day 0 = ``time.start_date``), and annual
+amounts are pro rata over the days of each calendar year inside the window
+(a partial first or last year pays for its days only). Line ids and their formulas are
+documented in ``docs/kpis.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..results.intervals import integral
+from ..sim.calendar import DAYS_PER_MONTH, Calendar
+
+COLUMNS = ["replication", "year", "line", "payer", "board", "sek"]
+KOMMUNEN = "kommunen"
+STATE_AF = "staten_af"
+FS_BOARD = "socialnamnden"
+
+
+@dataclass(frozen=True)
+class BudgetYears:
+    """The calendar years of the reported window and their day edges (clipped to it)."""
+
+    years: np.ndarray
+    edges: np.ndarray
+    year_days: np.ndarray
+    start_year: int
+    horizon: float
+
+    @classmethod
+    def of(cls, cal: Calendar) -> BudgetYears:
+        y0 = cal.start_date.year
+        y1 = cal.date(max(cal.end - 1e-9, 0.0)).year
+        years = np.arange(y0, y1 + 1)
+        jan1 = np.array([cal.day(dt.date(int(y), 1, 1)) for y in [*years, y1 + 1]], float)
+        year_days = np.diff(jan1)
+        return cls(years, np.clip(jan1, 0.0, cal.end), year_days, y0, float(cal.end))
+
+    @property
+    def labels(self) -> list[str]:
+        return [str(int(y)) for y in self.years]
+
+    def index(self, rate: float) -> np.ndarray:
+        """Price index per year: (1 + rate) ** (year - start year)."""
+        return (1.0 + rate) ** (self.years - self.start_year).astype(float)
+
+    def days(self, start: float = -np.inf, end: float = np.inf) -> np.ndarray:
+        """Days of [start, end) that fall in each year of the window."""
+        lo = np.maximum(self.edges[:-1], start)
+        hi = np.minimum(self.edges[1:], end)
+        return np.clip(hi - lo, 0.0, None)
+
+    def overlap(self, starts: np.ndarray, ends: np.ndarray,
+                weights: np.ndarray | None = None) -> np.ndarray:
+        """Sum over intervals of weight x days inside each year (NaN end = still open)."""
+        s = np.asarray(starts, float)
+        if len(s) == 0:
+            return np.zeros(len(self.years))
+        e = np.asarray(ends, float)
+        e = np.where(np.isnan(e), self.horizon, e)
+        e = np.maximum(e, s)
+        return np.diff(integral(s, e, weights, self.edges))
+
+
+def _board_of_units(r: Any) -> dict[str, str]:
+    return {u.id: u.board for u in r.units}
+
+
+def _default_board(r: Any) -> str:
+    """The board that receives money not tied to one unit: the most common unit board."""
+    boards = [u.board for u in r.units]
+    return max(sorted(set(boards)), key=boards.count) if boards else FS_BOARD
+
+
+def _day(cal: Calendar, d: dt.date | None, default: float) -> float:
+    return default if d is None else cal.day(d)
+
+
+class _Lines:
+    """Collects (line, payer, board, per-year SEK) and builds the long table."""
+
+    def __init__(self, by: BudgetYears):
+        self.by = by
+        self.rows: list[tuple[str, str, str, np.ndarray]] = []
+
+    def add(self, line: str, payer: str, board: str, per_year: np.ndarray) -> None:
+        self.rows.append((line, payer, board, np.asarray(per_year, float) + 0.0))  # no -0.0
+
+    def frame(self, replication: int) -> pd.DataFrame:
+        k = len(self.by.years)
+        n = len(self.rows)
+        if n == 0:
+            return empty_costs()
+        df = pd.DataFrame({
+            "replication": np.full(n * k, replication, np.int32),
+            "year": np.tile(self.by.years.astype(np.int32), n),
+            "line": np.repeat([r[0] for r in self.rows], k),
+            "payer": np.repeat([r[1] for r in self.rows], k),
+            "board": np.repeat([r[2] for r in self.rows], k),
+            "sek": np.concatenate([r[3] for r in self.rows]) if k else np.empty(0),
+        })
+        return df
+
+
+def empty_costs() -> pd.DataFrame:
+    return pd.DataFrame({
+        "replication": pd.Series(dtype=np.int32), "year": pd.Series(dtype=np.int32),
+        "line": pd.Series(dtype=str), "payer": pd.Series(dtype=str),
+        "board": pd.Series(dtype=str), "sek": pd.Series(dtype=float),
+    })
+
+
+def fs_cost_per_year(spells: pd.DataFrame, by: BudgetYears, fs_index: np.ndarray) -> np.ndarray:
+    """Försörjningsstöd paid per year: amount x factor x index, per day of each piece."""
+    amount = np.clip(spells["amount_sek_per_month"].to_numpy(float), 0.0, None)
+    factor = np.clip(spells["factor"].to_numpy(float), 0.0, None)
+    days = by.overlap(spells["start_day"].to_numpy(float), spells["end_day"].to_numpy(float),
+                      amount * factor)
+    return days / DAYS_PER_MONTH * fs_index
+
+
+def fs_counterfactual_per_year(spells: pd.DataFrame, by: BudgetYears,
+                               fs_index: np.ndarray) -> np.ndarray:
+    """What the same households would have been paid with no AME at all.
+
+    Each spell is paid in full from its start to its counterfactual end. Spells that
+    exist only because someone returned to support after an AME exit are left out.
+    """
+    first = spells[(spells["piece"] == 0) & (spells["origin"] != "return")]
+    amount = np.clip(first["amount_sek_per_month"].to_numpy(float), 0.0, None)
+    cf_end = np.minimum(first["cf_end_day"].to_numpy(float), by.horizon)
+    days = by.overlap(first["start_day"].to_numpy(float), cf_end, amount)
+    return days / DAYS_PER_MONTH * fs_index
+
+
+def _measure_intervals(episodes: pd.DataFrame, measure_ids: Iterable[str]) -> pd.DataFrame:
+    """Started insats episodes of the given measures (time actually spent in them)."""
+    ids = list(measure_ids)
+    if not ids or episodes.empty:
+        return episodes.iloc[0:0]
+    sel = (episodes["kind"] == "insats").to_numpy() & episodes["stage"].isin(ids).to_numpy()
+    sel &= ~np.isnan(episodes["start_day"].to_numpy(float))
+    return episodes[sel]
+
+
+def tax_employment_intervals(participants: pd.DataFrame, horizon: float) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) days in work after an AME-caused exit to work, for municipal tax.
+
+    Work starts at the exit. It ends at a return to försörjningsstöd, at the horizon, or,
+    if the 6-month follow-up found the person not in work, after half of those 6 months
+    (91 days: the midpoint of the unknown time they left work). Exits the AME did not
+    cause (``exit_cause == 'baseline'``) would have happened anyway and are left out.
+    """
+    p = participants
+    if p.empty:
+        return np.empty(0), np.empty(0)
+    sel = ((p["exit_reason"].fillna("") == "arbete") & p["exit_cause"].isin(["measure", "completion"])).to_numpy()
+    start = p["exit_day"].to_numpy(float)[sel]
+    ret = p["fs_return_day"].to_numpy(float)[sel]
+    status = p["status_6m"].fillna("").to_numpy(dtype=object)[sel]
+    end = np.full(len(start), horizon)
+    end = np.where(np.isnan(ret), end, np.minimum(end, ret))
+    lost = (status != "") & (status != "arbete_studier")
+    end = np.where(lost, np.minimum(end, start + 91.0), end)
+    return start, np.maximum(end, start)
+
+
+def costs_table(r: Any, cal: Calendar, participants: pd.DataFrame, episodes: pd.DataFrame,
+                spells: pd.DataFrame, replication: int) -> pd.DataFrame:
+    """Every cost line per budget year of one replication (see module docstring).
+
+    ``r`` is the resolved scenario (uncertain inputs already drawn for this replication),
+    so cost uncertainty flows into the confidence intervals.
+    """
+    by = BudgetYears.of(cal)
+    econ = r.economics
+    cost_idx = by.index(econ.cost_indexation_per_year)
+    fs_idx = by.index(econ.fs_indexation_per_year)
+    frac = by.days() / by.year_days  # share of each calendar year inside the window
+    boards = _board_of_units(r)
+    out = _Lines(by)
+
+    # Försörjningsstöd (socialnämnden): integrated over spell pieces.
+    out.add("forsorjningsstod", KOMMUNEN, FS_BOARD, fs_cost_per_year(spells, by, fs_idx))
+
+    # AME operating cost: staff, premises, running costs and income of measures.
+    for sp in r.staff:
+        annual = max(sp.fte, 0.0) * max(sp.annual_cost_sek, 0.0)
+        out.add(f"staff:{sp.id}", KOMMUNEN, boards.get(sp.unit, ""), annual * frac * cost_idx)
+    for u in r.units:
+        if u.premises_sek_per_year:
+            out.add(f"premises:{u.id}", KOMMUNEN, u.board,
+                    max(u.premises_sek_per_year, 0.0) * frac * cost_idx)
+    for m in r.measures:
+        board = boards.get(m.unit, "")
+        if m.running_cost_sek_per_year:
+            out.add(f"running:{m.id}", KOMMUNEN, board,
+                    max(m.running_cost_sek_per_year, 0.0) * frac * cost_idx)
+        if m.income_sek_per_year:
+            out.add(f"income:{m.id}", KOMMUNEN, board,
+                    -max(m.income_sek_per_year, 0.0) * frac * cost_idx)
+
+    # Subsidised employment: kommunen employs, the state (AF) compensates part of it.
+    subsidised = {m.id: m for m in r.measures if m.subsidy is not None}
+    eps = _measure_intervals(episodes, subsidised)
+    for mid, m in subsidised.items():
+        s = m.subsidy
+        e = eps[eps["stage"] == mid]
+        months = by.overlap(e["start_day"].to_numpy(float), e["end_day"].to_numpy(float)) / DAYS_PER_MONTH
+        fees = 1.0 + max(s.employer_fee_share, 0.0)
+        wage = max(s.wage_sek_per_month, 0.0) * cost_idx  # wages follow wage drift
+        cap = np.inf if s.compensation_cap_sek_per_month is None else max(s.compensation_cap_sek_per_month, 0.0)
+        share = min(max(s.state_compensation_share, 0.0), 1.0)
+        wage_cost = months * wage * fees
+        compensation = months * share * np.minimum(wage, cap) * fees  # the cap is nominal
+        board = boards.get(m.unit, "")
+        out.add(f"subsidy_wage:{mid}", KOMMUNEN, board, wage_cost)
+        out.add(f"subsidy_compensation:{mid}", KOMMUNEN, board, -compensation)
+        out.add(f"subsidy_compensation:{mid}", STATE_AF, "", compensation)
+
+    # External funding: kommunen receives, the external payer pays (nominal, pro rata).
+    fboard = _default_board(r)
+    for f in econ.funding:
+        a = _day(cal, f.start, -np.inf)
+        b = _day(cal, f.end, np.inf)
+        amount = max(f.sek_per_year, 0.0) * by.days(a, b) / by.year_days
+        out.add(f"funding:{f.id}", KOMMUNEN, fboard, -amount)
+        # A payer of 'kommunen' is an internal transfer (e.g. from kommunstyrelsen's
+        # reserve): the board's income is cancelled by the same amount kommun-wide.
+        out.add(f"funding:{f.id}", f.payer, "", amount)
+
+    # Municipal tax on wages of those who left for work (outside the budget view).
+    tax = econ.tax
+    if tax is not None and tax.include:
+        s, e = tax_employment_intervals(participants, by.horizon)
+        months = by.overlap(s, e) / DAYS_PER_MONTH
+        revenue = months * max(tax.wage_sek_per_month, 0.0) * cost_idx * max(tax.municipal_tax_rate, 0.0)
+        out.add("tax_revenue", KOMMUNEN, "", -revenue)
+
+    return out.frame(replication)

@@ -1,0 +1,310 @@
+"""Indicators municipalities report, per budget year and for the whole window.
+
+Computed from the event-log tables of one replication (never by polling the model), so
+a KPI is a pure function of ``participants``, ``episodes``, ``fs_spells``, ``monthly``
+and ``costs``. The output is long: ``replication, kpi, period, value, unit, better``;
+``period`` is a calendar year ('2021') or 'total' (the whole reported window).
+Definitions, formulas and the sources they mirror are in ``docs/kpis.md``; the ids
+here are a stable interface (reports and comparisons key on them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..scenario.model import EXIT_REASONS
+from ..sim.calendar import Calendar
+from .accounting import KOMMUNEN, BudgetYears, fs_counterfactual_per_year
+
+COLUMNS = ["replication", "kpi", "period", "value", "unit", "better"]
+WORK_STUDIES = ("arbete", "studier")
+LEAVES_SUPPORT = ("arbete", "studier", "annan_myndighet")
+LONG_TERM_MONTHS = 10  # Socialstyrelsen: support in 10-12 months of a calendar year
+FOLLOW_UP_6M = 182.0
+FOLLOW_UP_12M = 365.0
+TOL = 1e-6
+
+
+class _Rows:
+    """Accumulates KPI values as arrays over periods: K years, then 'total'."""
+
+    def __init__(self, labels: list[str]):
+        self.periods = [*labels, "total"]
+        self.frames: list[tuple[str, np.ndarray, str, str]] = []
+
+    def add(self, kpi: str, values: np.ndarray, unit: str, better: str = "") -> None:
+        v = np.asarray(values, float)
+        assert len(v) == len(self.periods), kpi
+        self.frames.append((kpi, v, unit, better))
+
+    def frame(self, replication: int) -> pd.DataFrame:
+        k, n = len(self.periods), len(self.frames)
+        return pd.DataFrame({
+            "replication": np.full(n * k, replication, np.int32),
+            "kpi": np.repeat([f[0] for f in self.frames], k),
+            "period": np.tile(self.periods, n),
+            "value": np.concatenate([f[1] for f in self.frames]) if n else np.empty(0),
+            "unit": np.repeat([f[2] for f in self.frames], k),
+            "better": np.repeat([f[3] for f in self.frames], k),
+        })
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    num, den = np.asarray(num, float), np.asarray(den, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def _with_mean(per_year: np.ndarray) -> np.ndarray:
+    """Per-year values plus their mean over years as 'total' (annual-rate KPIs)."""
+    v = np.asarray(per_year, float)
+    total = float(np.nanmean(v)) if np.any(~np.isnan(v)) else np.nan
+    return np.append(v, total)
+
+
+class _Periods:
+    """Binning of days into budget years, with 'total' = the whole window appended."""
+
+    def __init__(self, by: BudgetYears):
+        self.by = by
+        self.k = len(by.years)
+        self.lo = np.append(by.edges[:-1], by.edges[0])
+        self.hi = np.append(by.edges[1:], by.edges[-1])
+
+    def bin(self, x: np.ndarray) -> np.ndarray:
+        """Year index of each day in the window, -1 outside it (or NaN)."""
+        x = np.asarray(x, float)
+        idx = np.searchsorted(self.by.edges, x, side="right") - 1
+        bad = np.isnan(x) | (x < self.by.edges[0]) | (x >= self.by.edges[-1])
+        return np.where(bad, -1, idx)
+
+    def sum(self, idx: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Per-year sums (counts without weights) plus the total over the window."""
+        ok = idx >= 0
+        w = None if weights is None else np.asarray(weights, float)[ok]
+        per = np.bincount(idx[ok], weights=w, minlength=self.k).astype(float)[: self.k]
+        return np.append(per, per.sum())
+
+    def active(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """How many intervals [start, end] (NaN end = open) touch each period."""
+        e = np.where(np.isnan(end), np.inf, end)
+        return np.array([np.count_nonzero((start < h) & (e >= lo_)) for lo_, h in zip(self.lo, self.hi, strict=True)],
+                        float)
+
+
+def _last_started_measure(episodes: pd.DataFrame) -> pd.Series:
+    """Per participant, the last insats they actually started (stage id)."""
+    e = episodes[(episodes["kind"] == "insats").to_numpy() & episodes["start_day"].notna().to_numpy()]
+    e = e.sort_values("episode", kind="stable").drop_duplicates("participant_id", keep="last")
+    return pd.Series(e["stage"].to_numpy(dtype=object), index=e["participant_id"].to_numpy())
+
+
+def _first_measure_start(episodes: pd.DataFrame) -> pd.Series:
+    e = episodes[(episodes["kind"] == "insats").to_numpy() & episodes["start_day"].notna().to_numpy()]
+    return e.groupby("participant_id", sort=False)["start_day"].min()
+
+
+def _participant_kpis(out: _Rows, per: _Periods, r: Any, p: pd.DataFrame, episodes: pd.DataFrame,
+                      spells: pd.DataFrame) -> dict[str, np.ndarray]:
+    horizon = per.by.horizon
+    pid = p["participant_id"].to_numpy()
+    arrival = p["arrival_day"].to_numpy(float)
+    exit_day = p["exit_day"].to_numpy(float)
+    reason = p["exit_reason"].fillna("").to_numpy(dtype=object)
+    cause = p["exit_cause"].fillna("").to_numpy(dtype=object)
+    xi = per.bin(exit_day)
+
+    participants = per.active(arrival, exit_day)
+    out.add("participants", participants, "persons")
+    out.add("new_participants", per.sum(per.bin(arrival)), "persons")
+    exits = per.sum(xi)
+    out.add("exits", exits, "persons")
+    counts = {}
+    for rsn in EXIT_REASONS:
+        counts[rsn] = per.sum(np.where(reason == rsn, xi, -1))
+        out.add(f"exits_{rsn}", counts[rsn], "persons", "higher" if rsn in WORK_STUDIES else "")
+    for rsn in EXIT_REASONS:
+        out.add(f"share_{rsn}", _ratio(counts[rsn], exits), "share",
+                "higher" if rsn in WORK_STUDIES else "")
+    ws = counts["arbete"] + counts["studier"]
+    out.add("share_work_studies", _ratio(ws, exits), "share", "higher")
+
+    # Västerås (002): by the aim of the last measure the participant had started.
+    aims = {m.id: m.aim for m in r.measures}
+    last = _last_started_measure(episodes).reindex(pid).to_numpy(dtype=object)
+    aim = np.array([aims.get(s, "") if isinstance(s, str) else "" for s in last], dtype=object)
+    is_ws = np.isin(reason, WORK_STUDIES)
+    for a in ("primar", "sekundar"):
+        xa = np.where(aim == a, xi, -1)
+        out.add(f"share_work_studies_{a}", _ratio(per.sum(np.where(is_ws, xa, -1)), per.sum(xa)),
+                "share", "higher")
+
+    # Status 6 months after exit, among exits with a follow-up inside the horizon.
+    status = p["status_6m"].fillna("").to_numpy(dtype=object)
+    xf = np.where(status != "", xi, -1)
+    out.add("share_work_studies_6m", _ratio(per.sum(np.where(status == "arbete_studier", xf, -1)),
+                                            per.sum(xf)), "share", "higher")
+
+    # Returns to försörjningsstöd within 12 months of an AME-caused exit off support.
+    linked = spells[spells["participant_id"].notna()]
+    spell_end = linked.groupby("participant_id", sort=False)["end_day"].max()
+    left_at_exit = np.abs(spell_end.reindex(pid).to_numpy(float) - exit_day) < TOL
+    base = (p["fs"].to_numpy(bool) & np.isin(reason, LEAVES_SUPPORT) & (cause != "baseline")
+            & left_at_exit & (exit_day + FOLLOW_UP_12M <= horizon))
+    ret = p["fs_return_day"].to_numpy(float)
+    back = base & (ret <= exit_day + FOLLOW_UP_12M)
+    out.add("returns_fs_12m_share", _ratio(per.sum(np.where(back, xi, -1)),
+                                           per.sum(np.where(base, xi, -1))), "share", "lower")
+
+    # GR (004): exits / participants; LOKA (003): participants per FTE.
+    out.add("exits_per_participant", _ratio(exits, participants), "exits/person", "higher")
+    fte = sum(max(sp.fte, 0.0) for sp in r.staff)
+    ppf = participants[:-1] / fte if fte > 0 else np.full(per.k, np.nan)
+    out.add("participants_per_fte", _with_mean(ppf), "persons/FTE")
+
+    # Waiting from referral to the start of the first measure (by start year).
+    first = _first_measure_start(episodes).reindex(pid).to_numpy(float)
+    si = per.bin(first)
+    out.add("wait_days_mean", _ratio(per.sum(si, first - arrival), per.sum(si)), "days", "lower")
+    out.add("days_in_programme_mean", _ratio(per.sum(xi, exit_day - arrival), exits), "days", "lower")
+    return {"exits_work_studies": ws}
+
+
+def _monthly_kpis(out: _Rows, per: _Periods, cal: Calendar, monthly: pd.DataFrame) -> None:
+    """Time-weighted staff utilisation, place occupancy and queue lengths per period."""
+    keep = ["used_fte", "available_fte", "used_places", "available_places", "queue"]
+    m = monthly[monthly["metric"].isin(keep).to_numpy()]
+    if m.empty:
+        return
+    months, edges = cal.month_edges()
+    length = pd.Series(np.diff(edges), index=pd.to_datetime(months))
+    month = pd.to_datetime(m["month"])
+    w = month.map(length).to_numpy(float)
+    yi = month.dt.year.to_numpy() - per.by.start_year
+    df = pd.DataFrame({"metric": m["metric"].to_numpy(dtype=object), "entity": m["entity"].to_numpy(dtype=object),
+                       "yi": yi, "wv": m["value"].to_numpy(float) * w, "w": w})
+    g = df.groupby(["metric", "entity", "yi"], sort=True)[["wv", "w"]].sum()
+
+    def series(metric: str, entity: str) -> tuple[np.ndarray, np.ndarray]:
+        wv, w_ = np.zeros(per.k), np.zeros(per.k)
+        if (metric, entity) in g.index.droplevel(2):
+            s = g.loc[(metric, entity)]
+            idx = s.index.to_numpy()
+            ok = (idx >= 0) & (idx < per.k)
+            wv[idx[ok]] = s["wv"].to_numpy()[ok]
+            w_[idx[ok]] = s["w"].to_numpy()[ok]
+        return np.append(wv, wv.sum()), np.append(w_, w_.sum())
+
+    entities = df.groupby("metric")["entity"].unique()
+    for pool in sorted(entities.get("available_fte", [])):
+        used, _ = series("used_fte", pool)
+        avail, _ = series("available_fte", pool)
+        out.add(f"utilisation_{pool}", _ratio(used, avail), "share")
+    for measure in sorted(entities.get("available_places", [])):
+        used, _ = series("used_places", measure)
+        avail, _ = series("available_places", measure)
+        out.add(f"occupancy_{measure}", _ratio(used, avail), "share")
+    for stage in sorted(entities.get("queue", [])):
+        q, w_ = series("queue", stage)
+        out.add(f"queue_mean_{stage.replace(':', '_')}", _ratio(q, w_), "persons", "lower")
+
+
+def _paid_months_per_year(hh: np.ndarray, i0: np.ndarray, i1: np.ndarray, month_year: np.ndarray,
+                          k: int) -> np.ndarray:
+    """Distinct calendar months with a payment, per household (rows) and year (columns).
+
+    Pieces are inclusive month ranges [i0, i1]; a household's overlapping or touching
+    ranges are merged first so that a month with two pieces counts once.
+    """
+    if len(hh) == 0:
+        return np.zeros((0, k), np.int64)
+    order = np.lexsort((i0, hh))
+    hh, i0, i1 = hh[order], i0[order], i1[order]
+    new_hh = np.r_[True, hh[1:] != hh[:-1]]
+    # Running max of i1 within each household (households are sorted, so offset keys work).
+    big = int(i1.max()) + 2
+    reach = np.maximum.accumulate(hh * big + i1) - hh * big
+    starts = new_hh | np.r_[True, i0[1:] > reach[:-1]]
+    g = np.flatnonzero(starts)
+    m0, m1, mhh = i0[g], np.maximum.reduceat(i1, g), hh[g]
+    first = np.array([np.argmax(month_year == y) if np.any(month_year == y) else 0 for y in range(k)])
+    last = np.array([len(month_year) - 1 - np.argmax(month_year[::-1] == y) for y in range(k)])
+    n = np.clip(np.minimum(m1[:, None], last) - np.maximum(m0[:, None], first) + 1, 0, None)
+    rows = np.flatnonzero(np.r_[True, mhh[1:] != mhh[:-1]])
+    return np.add.reduceat(n, rows, axis=0)
+
+
+def _fs_kpis(out: _Rows, per: _Periods, cal: Calendar, spells: pd.DataFrame) -> None:
+    """Households on support and long-term recipients (any payment in a month = a month)."""
+    months, edges = cal.month_edges()
+    n_months = len(months)
+    month_year = np.array([d.year for d in months]) - per.by.start_year
+    paid = spells[spells["factor"].to_numpy(float) > 0]
+    s = paid["start_day"].to_numpy(float)
+    e = paid["end_day"].to_numpy(float)
+    e = np.where(np.isnan(e), per.by.horizon, e)
+    ok = (e > s) & (e > edges[0]) & (s < edges[-1])
+    s, e = s[ok], e[ok]
+    hh = paid["household_id"].to_numpy(np.int64)[ok]
+    i0 = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, n_months - 1)
+    i1 = np.clip(np.searchsorted(edges, e, side="left") - 1, 0, n_months - 1)
+    months_in_year = _paid_months_per_year(hh, i0, i1, month_year, per.k)
+    households = np.count_nonzero(months_in_year > 0, axis=0).astype(float)
+    long_term = np.count_nonzero(months_in_year >= LONG_TERM_MONTHS, axis=0).astype(float)
+    hh_months = months_in_year.sum(axis=0).astype(float)
+    out.add("fs_households", _with_mean(households), "households", "lower")
+    out.add("fs_long_term_households", _with_mean(long_term), "households", "lower")
+    out.add("fs_long_term_share", _with_mean(_ratio(long_term, households)), "share", "lower")
+    out.add("fs_months_per_household", _with_mean(_ratio(hh_months, households)), "months", "lower")
+
+
+def _cost_kpis(out: _Rows, per: _Periods, r: Any, spells: pd.DataFrame, costs: pd.DataFrame,
+               exits_ws: np.ndarray) -> None:
+    c = costs
+    yi = c["year"].to_numpy(int) - per.by.start_year
+    line = c["line"].to_numpy(dtype=object)
+    kind = np.array([s.split(":", 1)[0] for s in line], dtype=object)
+    payer = c["payer"].to_numpy(dtype=object)
+    sek = c["sek"].to_numpy(float)
+    kom = payer == KOMMUNEN
+
+    def total(mask: np.ndarray) -> np.ndarray:
+        return per.sum(np.where(mask, yi, -1), sek)
+
+    fs = total(kom & (kind == "forsorjningsstod"))
+    ame = total(kom & np.isin(kind, ["staff", "premises", "running", "income"]))
+    subsidy = total(kom & np.isin(kind, ["subsidy_wage", "subsidy_compensation"]))
+    funding = 0.0 - total(kom & (kind == "funding"))
+    net = total(kom & (kind != "tax_revenue"))
+    out.add("fs_cost_sek", fs, "SEK", "lower")
+    by = per.by
+    cf = fs_counterfactual_per_year(spells, by, by.index(r.economics.fs_indexation_per_year))
+    cf = np.append(cf, cf.sum())
+    out.add("fs_cost_counterfactual_sek", cf, "SEK")
+    out.add("fs_savings_sek", cf - fs, "SEK", "higher")
+    out.add("ame_cost_sek", ame, "SEK", "lower")
+    out.add("subsidy_net_cost_sek", subsidy, "SEK", "lower")
+    out.add("external_funding_sek", funding, "SEK", "higher")
+    out.add("net_municipal_cost_sek", net, "SEK", "lower")
+    out.add("cost_per_exit_work_studies_sek", _ratio(ame + subsidy - funding, exits_ws), "SEK", "lower")
+    for other in sorted(set(payer) - {KOMMUNEN}):
+        out.add(f"payer_cost_{other}_sek", total(payer == other), "SEK")
+    if r.economics.tax is not None and r.economics.tax.include:
+        out.add("tax_revenue_sek", 0.0 - total(kom & (kind == "tax_revenue")), "SEK", "higher")
+
+
+def kpis_table(r: Any, cal: Calendar, participants: pd.DataFrame, episodes: pd.DataFrame,
+               spells: pd.DataFrame, monthly: pd.DataFrame, costs: pd.DataFrame,
+               replication: int) -> pd.DataFrame:
+    """All KPIs of one replication, long (see ``docs/kpis.md`` for definitions)."""
+    by = BudgetYears.of(cal)
+    per = _Periods(by)
+    out = _Rows(by.labels)
+    extra = _participant_kpis(out, per, r, participants, episodes, spells)
+    _monthly_kpis(out, per, cal, monthly)
+    _fs_kpis(out, per, cal, spells)
+    _cost_kpis(out, per, r, spells, costs, extra["exits_work_studies"])
+    return out.frame(replication)
