@@ -159,12 +159,12 @@ def test_littles_law_on_stages():
         area = (b - a).clip(lower=0).sum()
         # L from the monthly table (time-weighted), lambda*W from the episodes.
         series = mon[(mon["metric"] == "in_stage") & (mon["entity"] == stage)]["value"].to_numpy()
-        L = float(np.dot(series, weights) / weights.sum())
-        assert L == pytest.approx(area / end, rel=1e-6)
+        in_system = float(np.dot(series, weights) / weights.sum())
+        assert in_system == pytest.approx(area / end, rel=1e-6)
         inside = st[(st["start_day"] >= 0) & st["end_day"].notna()]
         lam = len(inside) / end
-        W = (inside["end_day"] - inside["start_day"]).mean()
-        assert L == pytest.approx(lam * W, rel=0.25), stage
+        wait = (inside["end_day"] - inside["start_day"]).mean()
+        assert in_system == pytest.approx(lam * wait, rel=0.25), stage
 
 
 def test_no_ame_means_counterfactual_support():
