@@ -16,7 +16,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from ..sim.engine import AmeModel
+from ..sim.engine import AmeModel, paused_gc
 from .intervals import mean_over
 
 EXIT_ORDER = ["arbete", "studier", "annan_myndighet", "slutfort_uppdrag", "annat", "krom"]
@@ -26,6 +26,7 @@ def _nan_if_after(x: float, end: float) -> float:
     return math.nan if x is None or x >= end else x
 
 
+@paused_gc()
 def participants_table(m: AmeModel, rep: int) -> pd.DataFrame:
     end = m.cal.end
     ps = m.participants
@@ -57,6 +58,7 @@ def participants_table(m: AmeModel, rep: int) -> pd.DataFrame:
     return df
 
 
+@paused_gc()
 def episodes_table(m: AmeModel, rep: int) -> pd.DataFrame:
     es = m.episodes
     return pd.DataFrame({
@@ -72,6 +74,7 @@ def episodes_table(m: AmeModel, rep: int) -> pd.DataFrame:
     })
 
 
+@paused_gc()
 def fs_spells_table(m: AmeModel, rep: int) -> pd.DataFrame:
     pop, end = m.pop, m.cal.end
     n = pop.n
@@ -136,15 +139,20 @@ def households_paid(spells: pd.DataFrame, edges: np.ndarray) -> np.ndarray:
                     float)
 
 
+@paused_gc()
 def monthly_table(m: AmeModel, rep: int, participants: pd.DataFrame, episodes: pd.DataFrame,
                   spells: pd.DataFrame) -> pd.DataFrame:
     cal = m.cal
     months, edges = cal.month_edges()
     end = cal.end
-    frames: list[pd.DataFrame] = []
+    metrics: list[str] = []
+    entities: list[str] = []
+    series: list[np.ndarray] = []
 
     def add(metric: str, entity: str, values: np.ndarray) -> None:
-        frames.append(pd.DataFrame({"month": months, "metric": metric, "entity": entity, "value": values}))
+        metrics.append(metric)
+        entities.append(entity)
+        series.append(np.asarray(values, float))
 
     ep = episodes
     start = ep["start_day"].to_numpy()
@@ -161,11 +169,11 @@ def monthly_table(m: AmeModel, rep: int, participants: pd.DataFrame, episodes: p
         add("queue", st, mean_over(queued[sel], qend[sel], None, edges))
         for pool, amount in m.stage_needs[st]:
             staff_load[pool].append((start[ss], stop[ss], amount))
-    fsel = np.array([s.startswith("beredning:") for s in stage], bool) & ~np.isin(stage, list(m.stage_needs))
-    if fsel.any():  # samverkansforum: waiting for the next meeting
-        for st in sorted(set(stage[fsel])):
-            sel = stage == st
-            add("queue", st, mean_over(queued[sel], qend[sel], None, edges))
+    # samverkansforum: waiting for the next meeting
+    forum = {st for st in set(stage) if st.startswith("beredning:") and st not in m.stage_needs}
+    for st in sorted(forum):
+        sel = stage == st
+        add("queue", st, mean_over(queued[sel], qend[sel], None, edges))
     # Capacity step functions per pool (staff FTE, places).
     cap: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for t, pool, c in m.capacity_log:
@@ -201,7 +209,13 @@ def monthly_table(m: AmeModel, rep: int, participants: pd.DataFrame, episodes: p
     for reason in EXIT_ORDER:
         e = ex[(reasons == reason) & ~np.isnan(ex)]
         add("exits", reason, np.histogram(e, bins=edges)[0].astype(float))
-    out = pd.concat(frames, ignore_index=True)
+    k = len(months)
+    out = pd.DataFrame({
+        "month": months * len(metrics),
+        "metric": [x for x in metrics for _ in range(k)],
+        "entity": [x for x in entities for _ in range(k)],
+        "value": np.concatenate(series),
+    })
     out.insert(0, "replication", np.int32(rep))
     out["month"] = pd.to_datetime(out["month"])
     return out

@@ -58,10 +58,16 @@ class Queue:
     def fits(self) -> bool:
         return all(p.used + a <= p.capacity + EPS for p, a in self.needs)
 
-    def request(self, owner: object, priority: int = 0) -> Request:
-        req = Request(self.env, self, owner)
+    def take_if_free(self) -> bool:
+        """Take capacity at once if nobody is waiting and it fits (no event needed)."""
         if self.waiting == 0 and self.fits():
             self._take()
+            return True
+        return False
+
+    def request(self, owner: object, priority: int = 0) -> Request:
+        req = Request(self.env, self, owner)
+        if self.take_if_free():
             req.succeed()
             return req
         heapq.heappush(self._heap, (priority, next(self._seq), req))
@@ -110,6 +116,9 @@ def dispatch(queues: list[Queue]) -> None:
 
 
 def dispatch_pools(pools: list[Pool]) -> None:
+    if len(pools) == 1:  # the common case (a queue listed twice would grant nothing more)
+        dispatch(pools[0].queues)
+        return
     seen: dict[int, Queue] = {}
     for p in pools:
         for q in p.queues:

@@ -9,6 +9,8 @@ end a spell earlier (exit to work), reduce payment (a paid subsidised job) or st
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 
 from .calendar import DAYS_PER_MONTH, Calendar
@@ -28,6 +30,53 @@ def poisson_times(rate: ScheduleFn, t0: float, t1: float, gen: np.random.Generat
     t = np.sort(gen.uniform(t0, t1, n))
     keep = gen.random(n) * lam_max < np.array([rate(x) for x in t]) / DAYS_PER_MONTH
     return t[keep]
+
+
+class RowSet:
+    """A set of row numbers with O(log n) add, remove and k-th smallest (a Fenwick tree)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.tree = [0] * (size + 1)
+        self.member = [False] * size
+        self.count = 0
+
+    def grow(self, size: int) -> None:
+        """Make room for rows up to ``size`` (rebuilds the tree in O(size))."""
+        members = [i for i, m in enumerate(self.member) if m]
+        self.__init__(size)
+        for i in members:
+            self.add(i)
+
+    def _update(self, row: int, delta: int) -> None:
+        i, tree, n = row + 1, self.tree, self.size
+        while i <= n:
+            tree[i] += delta
+            i += i & -i
+
+    def add(self, row: int) -> None:
+        if not self.member[row]:
+            self.member[row] = True
+            self.count += 1
+            self._update(row, 1)
+
+    def remove(self, row: int) -> None:
+        if self.member[row]:
+            self.member[row] = False
+            self.count -= 1
+            self._update(row, -1)
+
+    def kth(self, k: int) -> int:
+        """The k-th smallest member (0-based); requires 0 <= k < count."""
+        tree, pos, rest = self.tree, 0, k + 1
+        step = 1 << (self.size.bit_length() - 1)
+        while step:
+            nxt = pos + step
+            if nxt <= self.size and tree[nxt] < rest:
+                pos = nxt
+                rest -= tree[nxt]
+            step >>= 1
+        return pos
 
 
 class Population:
@@ -52,6 +101,11 @@ class Population:
         self.origin = np.zeros(cap, np.int8)
         self.reductions: list[tuple[int, float, float, float]] = []  # (row, start, end, factor)
         self._next_household = 0
+        # Households a channel can pick now (referable at the time of the last pick), kept up
+        # to date lazily from spell starts and ends, so a pick does not scan every spell ever.
+        self._pickable = RowSet(cap)
+        self._starts: list[tuple[float, int]] = []  # (start, row) of referable spells not yet picked up
+        self._ends: list[tuple[float, int]] = []  # (end, row) of rows in _pickable
         self._generate()
 
     # ------------------------------------------------------------------ storage
@@ -93,6 +147,14 @@ class Population:
         self.segment[rows] = seg
         self.origin[rows] = origin
         self.n += k
+        if self.n > self._pickable.size:
+            self._pickable.grow(len(self.start))
+        new = rows[np.asarray(eligible, bool)]
+        if len(new) == 1:
+            heapq.heappush(self._starts, (float(self.start[new[0]]), int(new[0])))
+        elif len(new):
+            self._starts += zip(self.start[new].tolist(), new.tolist(), strict=True)
+            heapq.heapify(self._starts)
         return rows
 
     # ------------------------------------------------------------------ generation
@@ -131,15 +193,36 @@ class Population:
         )
 
     def pick_for_channel(self, t: float, stream: Stream) -> int:
-        """A random active, referable household (someone AF/FK refers may also get support)."""
-        cand = self.referable(t, 0.0)
-        if len(cand) == 0:
+        """A random active, referable household (someone AF/FK refers may also get support).
+
+        Picks the same household as ``referable(t, 0.0)[int(u * len(...))]`` would, but in
+        O(log n): ``t`` never decreases between calls, so the set of candidates is updated
+        from the spells that started or ended since the last call.
+        """
+        pickable, starts, ends = self._pickable, self._starts, self._ends
+        while starts and starts[0][0] <= t:
+            _, row = heapq.heappop(starts)
+            if self.participant[row] == -1 and self.end[row] > t:
+                pickable.add(row)
+                heapq.heappush(ends, (float(self.end[row]), row))
+        while ends and ends[0][0] <= t:
+            _, row = heapq.heappop(ends)
+            if self.end[row] <= t:
+                pickable.remove(row)
+        if pickable.count == 0:
             return -1
-        return int(cand[int(stream.random() * len(cand))])
+        return pickable.kth(int(stream.random() * pickable.count))
+
+    def take(self, row: int, participant: int) -> None:
+        """Mark a household as an AME participant (or reserved for one, -2): no longer referable."""
+        self.participant[row] = participant
+        self._pickable.remove(row)
 
     def stop(self, row: int, t: float) -> None:
         if t < self.end[row]:
             self.end[row] = t
+            if self._pickable.member[row]:
+                heapq.heappush(self._ends, (float(t), row))
 
     def reduce(self, row: int, t0: float, t1: float, factor: float) -> None:
         t1 = min(t1, self.end[row])
