@@ -14,7 +14,7 @@ import sys
 from . import __version__
 from .scenario import ScenarioError
 
-COMMANDS = ("validate", "schema", "run")
+COMMANDS = ("validate", "schema", "run", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,311 @@
+"""The assumptions table: every scenario parameter that differs from the schema's defaults.
+
+Politicians must be able to see what a result rests on: each number the scenario sets
+(required fields have no default, so they always count), its value, whether it is
+uncertain (then its range, and the values actually drawn), and its ``source``. For a
+comparison, :func:`scenario_changes` lists what an alternative changes from the base.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from ..scenario.model import Scenario
+from ..scenario.values import Dist, Quantity
+from . import fmt
+from .labels import Labels, pretty_id
+
+SKIP = {"id", "name", "description", "source", "kind", "unit", "pool", "remove"}
+
+_FIELD_SV = {
+    "start_date": "startdatum", "horizon_years": "tidshorisont (år)", "warmup_days": "uppvärmning (dagar)",
+    "initial_households": "hushåll med försörjningsstöd vid start", "inflow_per_month": "nya hushåll per månad",
+    "payment_sek_per_month": "utbetalning per hushåll och månad (kr)", "segments": "fördelning på grupper",
+    "work_related_share": "andel med arbetslöshet som orsak", "rate_per_month": "antal per månad",
+    "capacity_per_month": "högst antal per månad", "age": "ålder", "distance": "avstånd till arbetsmarknaden (0–10)",
+    "baseline_exit_per_month": "avslut per månad utan AME", "fte": "årsarbetare",
+    "annual_cost_sek": "årskostnad per årsarbetare (kr)", "places": "platser",
+    "duration_days": "längd (dagar)", "hazards_per_month": "avslutsrisk per månad",
+    "on_completion": "utfall vid fullföljd insats", "distance_change": "förändrat avstånd efter insats",
+    "patience_days": "tålamod i kö (dagar)", "participants_per_fte": "deltagare per årsarbetare",
+    "caseload_per_fte": "ärenden per årsarbetare", "interval_days": "dagar mellan möten",
+    "max_cases_per_meeting": "ärenden per möte", "model": "modell", "process_model": "arbetssätt",
+    "routing": "fördelning till insatser", "reassess_months": "månader mellan omprövningar",
+    "reassessment": "omprövning", "max_measures": "högst antal insatser", "krom_per_month": "Rusta och matcha per månad",
+    "retention_6m": "kvar i arbete/studier efter 6 månader", "return_to_fs_12m": "åter till försörjningsstöd inom 12 månader",
+    "summer_places_factor": "andel platser på sommaren", "aim": "mål", "batch": "årligt intag",
+    "size": "antal", "date": "datum", "first_measure": "första insats", "sek_per_year": "kronor per år",
+    "wage_sek_per_month": "lön per månad (kr)", "state_compensation_share": "statlig ersättning (andel)",
+    "fs_payment_factor": "andel försörjningsstöd under insatsen", "board": "nämnd",
+    "fs_indexation_per_year": "uppräkning försörjningsstöd per år", "cost_indexation_per_year": "uppräkning kostnader per år",
+    "persons": "personer", "role": "roll", "sequence": "huvudspår", "side_track": "sidospår",
+    "referral": "anvisning från socialtjänsten", "staff": "personalbehov", "matching": "matchning",
+    "steps": "steg", "when": "villkor", "measures": "insatser", "distance_max": "högst avstånd",
+    "distance_min": "minst avstånd", "case_manager": "handläggare", "beredning": "beredning",
+    "eligibility": "målgrupp", "subsidy": "subvention", "funding": "extern finansiering",
+    "summer": "sommar", "vacation_weeks_in_summer": "semesterveckor på sommaren", "sick_leave": "sjukfrånvaro",
+    "share": "andel", "spell_days": "längd per sjukperiod (dagar)", "priority": "prioritet",
+    "fs_share": "andel med försörjningsstöd", "max_months": "högst antal månader",
+    "running_cost_sek_per_year": "driftkostnad per år (kr)", "income_sek_per_year": "intäkter per år (kr)",
+    "premises_sek_per_year": "lokalkostnad per år (kr)", "sanction_per_month": "sanktioner per månad",
+    "side_track_share": "andel till sidospår", "meets_in_summer": "möten på sommaren", "ips": "IPS-stöd",
+    "min_months_on_support": "minsta antal månader med stöd", "trend_per_year": "trend per år",
+    "baseline_exit_mix": "avslut utan AME fördelat på", "distance_effect": "effekt av avstånd",
+    "tax": "kommunalskatt", "start": "start", "end": "slut", "target": "målgrupp", "channels": "inflöden",
+}
+_DIST_PARAM_SV = {"value": "", "mean": "medel", "sd": "sd", "low": "lägst", "mode": "troligast", "high": "högst"}
+
+_DIST_SV = {"fixed": "fast", "exponential": "exponentialfördelning", "uniform": "likformig",
+            "triangular": "triangelfördelning", "lognormal": "lognormalfördelning", "gamma": "gammafördelning",
+            "normal": "normalfördelning", "empirical": "empirisk"}
+
+
+@dataclass
+class Leaf:
+    path: tuple[str, ...]
+    value: Any
+    source: str
+    uncertain: bool
+    set_by_scenario: bool
+
+
+def _key_of(item: Any, i: int) -> str:
+    for k in ("id", "pool"):
+        v = getattr(item, k, None)
+        if v:
+            return str(v)
+    return str(i + 1)
+
+
+def _sources(obj: Any) -> list[str]:
+    out: list[str] = []
+    if isinstance(obj, Quantity | Dist) and obj.source:
+        out.append(obj.source)
+    if isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            v = getattr(obj, name)
+            if isinstance(v, BaseModel):
+                out.extend(_sources(v))
+            elif isinstance(v, list):
+                for x in v:
+                    out.extend(_sources(x))
+            elif isinstance(v, dict):
+                for x in v.values():
+                    out.extend(_sources(x))
+    return list(dict.fromkeys(out))
+
+
+def _uncertain(obj: Any) -> bool:
+    if isinstance(obj, Quantity):
+        return obj.uncertain
+    if isinstance(obj, BaseModel):
+        return any(_uncertain(getattr(obj, n)) for n in type(obj).model_fields)
+    if isinstance(obj, list | tuple):
+        return any(_uncertain(x) for x in obj)
+    if isinstance(obj, dict):
+        return any(_uncertain(x) for x in obj.values())
+    return False
+
+
+def _is_leaf(v: Any) -> bool:
+    from ..scenario.model import Schedule
+
+    if isinstance(v, Quantity | Dist | Schedule):
+        return True
+    if isinstance(v, dict):
+        return not any(isinstance(x, BaseModel) and not isinstance(x, Quantity) for x in v.values())
+    if isinstance(v, list):
+        return not any(isinstance(x, BaseModel) for x in v)
+    return not isinstance(v, BaseModel)
+
+
+def walk(model: BaseModel, prefix: tuple[str, ...] = (), against_defaults: bool = True) -> Iterator[Leaf]:
+    """Leaves of a scenario model. With ``against_defaults`` only those the scenario sets
+    (required fields, and fields whose value differs from the schema default)."""
+    for name, f in type(model).model_fields.items():
+        if name in SKIP:
+            continue
+        v = getattr(model, name)
+        required = f.is_required()
+        default: Any = PydanticUndefined
+        if not required:
+            default = f.get_default(call_default_factory=True)
+        if against_defaults and not required and v == default:
+            continue
+        path = (*prefix, name)
+        if v is None:
+            if against_defaults and not required:
+                yield Leaf(path, None, "", False, True)
+            continue
+        if isinstance(v, dict) and v and all(isinstance(x, Quantity) for x in v.values()):
+            for k, x in v.items():
+                if against_defaults and isinstance(default, dict) and default.get(k) == x:
+                    continue
+                yield Leaf((*path, str(k)), x, "; ".join(_sources(x)), _uncertain(x), True)
+            continue
+        if _is_leaf(v):
+            yield Leaf(path, v, "; ".join(_sources(v)), _uncertain(v), True)
+            continue
+        if isinstance(v, list):
+            for i, item in enumerate(v):
+                yield from walk(item, (*path, _key_of(item, i)), against_defaults)
+            continue
+        yield from walk(v, path, against_defaults)
+
+
+def fmt_quantity(q: Quantity, lang: str) -> str:
+    n = lambda x: _num(x, lang)  # noqa: E731
+    if q.value is not None:
+        return n(q.value)
+    if q.range is not None:
+        return f"{n(q.range[0])}{fmt.DASH}{n(q.range[1])} " + ("(likformig)" if lang == "sv" else "(uniform)")
+    if q.triangular is not None:
+        lo, mode, hi = q.triangular
+        return (f"{n(lo)}{fmt.DASH}{n(hi)}, troligast {n(mode)}" if lang == "sv"
+                else f"{n(lo)}{fmt.DASH}{n(hi)}, most likely {n(mode)}")
+    assert q.normal is not None
+    m, s = q.normal
+    return f"{n(m)} ± {n(s)} (sd)"
+
+
+def _num(x: float, lang: str) -> str:
+    if float(x).is_integer():
+        return fmt.number(x, 0, lang)
+    for d in (1, 2, 3, 4):
+        if abs(round(x, d) - x) < 1e-9:
+            return fmt.number(x, d, lang)
+    return fmt.number(x, 4, lang)
+
+
+def fmt_value(v: Any, lang: str = "sv") -> str:
+    """A parameter value as readable text (Quantity ranges, distributions, schedules)."""
+    from ..scenario.model import Schedule
+
+    if v is None:
+        return "–" if lang == "sv" else "none"
+    if isinstance(v, Quantity):
+        return fmt_quantity(v, lang)
+    if isinstance(v, Dist):
+        family = _DIST_SV.get(v.dist, v.dist) if lang == "sv" else v.dist
+        if v.dist == "fixed" and v.value is not None:
+            return fmt_quantity(v.value, lang)
+        names = _DIST_PARAM_SV if lang == "sv" else {"value": ""}
+        parts = [f"{names.get(k, k)} {fmt_quantity(q, lang)}".strip() for k, q in v.quantities().items()]
+        if v.dist == "empirical" and v.values:
+            parts.append(", ".join(_num(x, lang) for x in v.values[:8]))
+        if v.min is not None:
+            parts.append(f"min {_num(v.min, lang)}")
+        if v.max is not None:
+            parts.append(f"max {_num(v.max, lang)}")
+        return f"{family}: {', '.join(parts)}" if parts else family
+    if isinstance(v, Schedule):
+        text = fmt_quantity(v.base, lang)
+        for c in v.changes:
+            text += (f"; från {c.date}: " if lang == "sv" else f"; from {c.date}: ") + fmt_quantity(c.value, lang)
+        if v.trend_per_year is not None:
+            text += ("; trend per år " if lang == "sv" else "; trend per year ") + fmt_quantity(v.trend_per_year, lang)
+        if v.months:
+            text += ("; månader " if lang == "sv" else "; months ") + ", ".join(str(m) for m in v.months)
+        return text
+    if isinstance(v, bool):
+        return ("ja" if v else "nej") if lang == "sv" else ("yes" if v else "no")
+    if isinstance(v, int | float):
+        return _num(float(v), lang)
+    if isinstance(v, dict):
+        return ", ".join(f"{k}: {fmt_value(x, lang)}" for k, x in v.items())
+    if isinstance(v, list | tuple):
+        return ", ".join(fmt_value(x, lang) for x in v) or "–"
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+_SECTION = {"sv": {"time": "Tid", "population": "Befolkning med försörjningsstöd", "segments": "Grupp",
+                   "channels": "Inflöde", "units": "Enhet", "staff": "Personal", "measures": "Insats",
+                   "after_exit": "Efter avslut", "economics": "Ekonomi"},
+            "en": {"time": "Time", "population": "Households on assistance", "segments": "Group",
+                   "channels": "Referral channel", "units": "Unit", "staff": "Staff", "measures": "Measure",
+                   "after_exit": "After exit", "economics": "Economics"}}
+_LOOKUP = {"segments": "segment", "channels": "channel", "units": "unit", "staff": "pool", "measures": "measure"}
+
+
+def describe_path(path: tuple[str, ...], labels: Labels) -> str:
+    """('staff', 'handlaggare', 'fte') -> 'Personal: Handläggare › årsarbetare'."""
+    if not path:
+        return ""
+    sec = _SECTION[labels.lang].get(path[0], pretty_id(path[0]))
+    rest = list(path[1:])
+    head = sec
+    if path[0] in _LOOKUP and rest:
+        head = f"{sec}: {getattr(labels, _LOOKUP[path[0]])(rest.pop(0))}"
+    words = [_FIELD_SV.get(p, p.replace("_", " ")) if labels.lang == "sv" else p.replace("_", " ") for p in rest]
+    return " › ".join([head, *words])
+
+
+def _drawn(parameters: pd.DataFrame | None, dotted: str, lang: str) -> str:
+    if parameters is None or parameters.empty:
+        return ""
+    v = parameters.loc[parameters["parameter"] == dotted, "value"]
+    if v.empty:
+        return ""
+    lo, hi = fmt.round_sig(float(v.min())), fmt.round_sig(float(v.max()))
+    return f"{_num(lo, lang)}{fmt.DASH}{_num(hi, lang)}"
+
+
+def assumptions_table(resolved: dict[str, Any], labels: Labels, parameters: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rows: parameter label, technical field path, value, uncertain, drawn range, source."""
+    scenario = Scenario.model_validate(resolved)
+    rows = []
+    for leaf in walk(scenario):
+        dotted = ".".join(leaf.path)
+        rows.append({
+            "parameter": describe_path(leaf.path, labels),
+            "field": dotted,
+            "value": fmt_value(leaf.value, labels.lang),
+            "uncertain": leaf.uncertain,
+            "drawn": _drawn(parameters, dotted, labels.lang) if leaf.uncertain else "",
+            "source": leaf.source,
+        })
+    return pd.DataFrame(rows, columns=["parameter", "field", "value", "uncertain", "drawn", "source"])
+
+
+def scenario_changes(base: dict[str, Any], alt: dict[str, Any], labels: Labels) -> pd.DataFrame:
+    """What an alternative scenario changes from the base: parameter, base value, new value, source."""
+    b = {".".join(x.path): x for x in walk(Scenario.model_validate(base), against_defaults=False)}
+    a = {".".join(x.path): x for x in walk(Scenario.model_validate(alt), against_defaults=False)}
+    sections = ("segments", "channels", "units", "staff", "measures")
+
+    def items(leaves: dict[str, Leaf]) -> dict[tuple[str, str], None]:
+        return dict.fromkeys(x.path[:2] for x in leaves.values() if x.path[0] in sections and len(x.path) > 2)
+
+    ia, ib = items(a), items(b)
+    rows = []
+    # A unit, measure, channel... that exists in only one scenario is one row, not one per field.
+    for item, what in [*((k, "new") for k in ia if k not in ib), *((k, "gone") for k in ib if k not in ia)]:
+        present = labels.sv_en("finns", "exists")
+        absent = labels.sv_en("finns inte", "does not exist")
+        rows.append({"parameter": describe_path(item, labels), "field": ".".join(item),
+                     "base": absent if what == "new" else present,
+                     "alternative": present if what == "new" else absent, "source": ""})
+    whole = {k for k in ia if k not in ib} | {k for k in ib if k not in ia}
+    for key in [*a, *(k for k in b if k not in a)]:
+        leaf0 = a.get(key) or b.get(key)
+        if leaf0 is not None and leaf0.path[:2] in whole:
+            continue
+        va, vb = a.get(key), b.get(key)
+        ta = fmt_value(va.value, labels.lang) if va else "–"
+        tb = fmt_value(vb.value, labels.lang) if vb else "–"
+        if ta == tb:
+            continue
+        leaf = va or vb
+        assert leaf is not None
+        rows.append({"parameter": describe_path(leaf.path, labels), "field": key,
+                     "base": tb, "alternative": ta, "source": (va.source if va else "")})
+    return pd.DataFrame(rows, columns=["parameter", "field", "base", "alternative", "source"])

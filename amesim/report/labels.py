@@ -1,0 +1,417 @@
+"""Human labels for every id the tables use: Swedish by default, English with ``lang='en'``.
+
+Scenario-provided ``name`` labels win for units, measures, channels, segments, staff
+pools and funding; otherwise a label is built from the kind (channel/measure kind, staff
+role) or from the id with Swedish letters restored (``handlaggare`` -> ``Handläggare``).
+Labels are plain text: callers escape them for HTML or plotly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .fmt import check_lang
+
+EXIT_ORDER = ("arbete", "studier", "annan_myndighet", "slutfort_uppdrag", "annat", "krom")
+
+_T: dict[str, dict[str, str]] = {
+    # exit reasons (Kolada/KAS categories) and states
+    "exit.arbete": {"sv": "Arbete", "en": "Work"},
+    "exit.studier": {"sv": "Studier", "en": "Studies"},
+    "exit.annan_myndighet": {"sv": "Överförd till annan myndighet", "en": "Transferred to another authority"},
+    "exit.slutfort_uppdrag": {"sv": "Slutfört uppdrag", "en": "Assignment completed"},
+    "exit.annat": {"sv": "Annat (t.ex. avbrott)", "en": "Other (e.g. dropped out)"},
+    "exit.krom": {"sv": "Avbrutet: Rusta och matcha (AF)", "en": "Interrupted: Rusta och matcha (AF)"},
+    "exit.kvar": {"sv": "Kvar i verksamheten", "en": "Still in the programme"},
+    "status.arbete_studier": {"sv": "I arbete eller studier", "en": "In work or studies"},
+    "status.forsorjningsstod": {"sv": "Försörjningsstöd", "en": "Social assistance"},
+    "status.ovrigt": {"sv": "Övrigt", "en": "Other"},
+    # channel kinds
+    "channel.ekonomiskt_bistand": {"sv": "Ekonomiskt bistånd", "en": "Social assistance office"},
+    "channel.arbetsformedlingen": {"sv": "Arbetsförmedlingen", "en": "Public Employment Service (AF)"},
+    "channel.forsakringskassan": {"sv": "Försäkringskassan", "en": "Social Insurance Agency (FK)"},
+    "channel.kaa": {"sv": "KAA (kommunala aktivitetsansvaret)", "en": "KAA (municipal youth activity duty)"},
+    "channel.projekt": {"sv": "Projekt", "en": "Project"},
+    "channel.sjalvhanvisning": {"sv": "Självhänvisning", "en": "Self-referral"},
+    "channel.lss": {"sv": "LSS daglig verksamhet", "en": "LSS daily activity"},
+    "channel.kriminalvarden": {"sv": "Kriminalvården", "en": "Prison and Probation Service"},
+    "channel.feriejobb": {"sv": "Feriejobb", "en": "Summer jobs for youth"},
+    # measure kinds
+    "measure.kartlaggning": {"sv": "Kartläggning", "en": "Assessment"},
+    "measure.coaching": {"sv": "Coachning", "en": "Coaching"},
+    "measure.rusta": {"sv": "Rustande insats", "en": "Job-readiness training"},
+    "measure.arbetsarena": {"sv": "Arbetsarena", "en": "Work arena"},
+    "measure.arbetsgrupp": {"sv": "Arbetsgrupp", "en": "Work team"},
+    "measure.extern_praktik": {"sv": "Extern praktik", "en": "External work placement"},
+    "measure.subventionerad_anstallning": {"sv": "Subventionerad anställning", "en": "Subsidised employment"},
+    "measure.program": {"sv": "Program", "en": "Programme"},
+    "measure.feriejobb": {"sv": "Feriejobb", "en": "Summer job"},
+    "measure.studier_vagledning": {"sv": "Studie- och yrkesvägledning", "en": "Study and career guidance"},
+    # staff roles
+    "role.arbetsmarknadssekreterare": {"sv": "Arbetsmarknadssekreterare", "en": "Labour-market officers"},
+    "role.coach": {"sv": "Coacher", "en": "Coaches"},
+    "role.handledare": {"sv": "Handledare", "en": "Supervisors"},
+    "role.arbetsledare": {"sv": "Arbetsledare", "en": "Work leaders"},
+    "role.praktiksamordnare": {"sv": "Praktiksamordnare", "en": "Placement coordinators"},
+    "role.syv": {"sv": "Studie- och yrkesvägledare", "en": "Career counsellors"},
+    "role.halsopedagog": {"sv": "Hälsopedagog", "en": "Health educator"},
+    "role.enhetschef": {"sv": "Enhetschef", "en": "Unit manager"},
+    "role.jobbmaklare": {"sv": "Jobbmäklare", "en": "Job brokers"},
+    "role.annan": {"sv": "Övrig personal", "en": "Other staff"},
+    # payers and boards
+    "payer.kommunen": {"sv": "Kommunen", "en": "The municipality"},
+    "payer.staten_af": {"sv": "Staten (Arbetsförmedlingen)", "en": "The state (AF)"},
+    "payer.fk": {"sv": "Försäkringskassan", "en": "Social Insurance Agency"},
+    "payer.samordningsforbund": {"sv": "Samordningsförbundet", "en": "Coordination association (FINSAM)"},
+    "payer.esf": {"sv": "Europeiska socialfonden (ESF)", "en": "European Social Fund (ESF)"},
+    "payer.lansstyrelsen": {"sv": "Länsstyrelsen", "en": "County administrative board"},
+    "board.socialnamnden": {"sv": "Socialnämnden", "en": "Social services board"},
+    # cost lines (prefix:<id> lines get ': <name>' appended)
+    "line.forsorjningsstod": {"sv": "Försörjningsstöd", "en": "Social assistance (försörjningsstöd)"},
+    "line.staff": {"sv": "Personal", "en": "Staff"},
+    "line.premises": {"sv": "Lokaler", "en": "Premises"},
+    "line.running": {"sv": "Driftkostnader", "en": "Running costs"},
+    "line.income": {"sv": "Intäkter", "en": "Income"},
+    "line.subsidy_wage": {"sv": "Lön i subventionerad anställning", "en": "Wages in subsidised jobs"},
+    "line.subsidy_compensation": {"sv": "Statlig lönesubvention", "en": "State wage subsidy"},
+    "line.funding": {"sv": "Extern finansiering", "en": "External funding"},
+    "line.tax_revenue": {"sv": "Kommunalskatt från nya jobb (utanför budget)", "en": "Municipal tax from new jobs (outside budget)"},
+    # stages (prefix:<id>)
+    "stage.beredning": {"sv": "Beredning", "en": "Assignment decision"},
+    "stage.handlaggare": {"sv": "Handläggare", "en": "Case manager"},
+    "stage.matchning": {"sv": "Matchning", "en": "Matching"},
+    "stage.direkt": {"sv": "Direkt till insats", "en": "Direct to a measure"},
+    "stage.ingen_insats": {"sv": "Ingen insats ännu", "en": "No measure yet"},
+    "kind.beredning": {"sv": "Väntan på beredning", "en": "Waiting for assignment decision"},
+    "kind.handlaggare": {"sv": "Väntan på handläggare", "en": "Waiting for a case manager"},
+    "kind.matchning": {"sv": "Väntan på matchning", "en": "Waiting for matching"},
+    "kind.insats": {"sv": "Väntan på plats i insats", "en": "Waiting for a place in a measure"},
+    # monthly metrics
+    "metric.in_stage": {"sv": "Deltagare per steg", "en": "Participants per stage"},
+    "metric.queue": {"sv": "Antal i kö", "en": "Number waiting"},
+    "metric.utilisation": {"sv": "Personalens beläggning", "en": "Staff utilisation"},
+    "metric.occupancy": {"sv": "Platsbeläggning", "en": "Place occupancy"},
+    "metric.available_fte": {"sv": "Tillgängliga årsarbetare", "en": "Available FTE"},
+    "metric.used_fte": {"sv": "Använda årsarbetare", "en": "FTE in use"},
+    "metric.available_places": {"sv": "Tillgängliga platser", "en": "Available places"},
+    "metric.used_places": {"sv": "Använda platser", "en": "Places in use"},
+    "metric.fs_households": {"sv": "Hushåll med försörjningsstöd", "en": "Households on social assistance"},
+    "metric.in_system": {"sv": "Deltagare i verksamheten", "en": "Participants in the programme"},
+    "metric.arrivals": {"sv": "Nya deltagare", "en": "New participants"},
+    "metric.exits": {"sv": "Avslut", "en": "Exits"},
+    "metric.fs_cost": {"sv": "Kostnad för försörjningsstöd", "en": "Cost of social assistance"},
+    "metric.fs_long_term": {"sv": "Långvarigt biståndsmottagande hushåll", "en": "Long-term recipient households"},
+    "metric.wait_days": {"sv": "Väntetid", "en": "Waiting time"},
+    # KPI units
+    "unit.persons": {"sv": "personer", "en": "persons"},
+    "unit.households": {"sv": "hushåll", "en": "households"},
+    "unit.SEK": {"sv": "kronor", "en": "SEK"},
+    "unit.share": {"sv": "andel", "en": "share"},
+    "unit.days": {"sv": "dagar", "en": "days"},
+    "unit.months": {"sv": "månader", "en": "months"},
+    "unit.persons/FTE": {"sv": "personer per årsarbetare", "en": "persons per FTE"},
+    "unit.exits/person": {"sv": "avslut per deltagare", "en": "exits per participant"},
+}
+
+_KPI: dict[str, dict[str, str]] = {
+    "participants": {"sv": "Deltagare", "en": "Participants"},
+    "new_participants": {"sv": "Nya deltagare", "en": "New participants"},
+    "exits": {"sv": "Avslut", "en": "Exits"},
+    "share_work_studies": {"sv": "Andel avslut till arbete eller studier", "en": "Share of exits to work or studies"},
+    "share_work_studies_primar": {"sv": "Andel till arbete/studier från insatser med mål arbete", "en": "Share to work/studies from work-aimed measures"},
+    "share_work_studies_sekundar": {"sv": "Andel till arbete/studier från förberedande insatser", "en": "Share to work/studies from preparing measures"},
+    "share_work_studies_6m": {"sv": "I arbete eller studier 6 månader efter avslut", "en": "In work or studies 6 months after exit"},
+    "returns_fs_12m_share": {"sv": "Åter till försörjningsstöd inom 12 månader", "en": "Back on social assistance within 12 months"},
+    "exits_per_participant": {"sv": "Avslut per deltagare", "en": "Exits per participant"},
+    "participants_per_fte": {"sv": "Deltagare per årsarbetare", "en": "Participants per FTE"},
+    "wait_days_mean": {"sv": "Väntetid till första insats (dagar)", "en": "Waiting time to first measure (days)"},
+    "days_in_programme_mean": {"sv": "Tid i verksamheten (dagar)", "en": "Time in the programme (days)"},
+    "fs_households": {"sv": "Hushåll med försörjningsstöd", "en": "Households on social assistance"},
+    "fs_long_term_households": {"sv": "Hushåll med långvarigt bistånd (10–12 mån)", "en": "Long-term recipient households (10–12 months)"},
+    "fs_long_term_share": {"sv": "Andel långvarigt bistånd", "en": "Share long-term recipients"},
+    "fs_months_per_household": {"sv": "Månader med bistånd per hushåll", "en": "Months on assistance per household"},
+    "fs_cost_sek": {"sv": "Kostnad för försörjningsstöd", "en": "Cost of social assistance"},
+    "fs_cost_counterfactual_sek": {"sv": "Försörjningsstöd utan AME (jämförelse)", "en": "Social assistance without the AME (counterfactual)"},
+    "fs_savings_sek": {"sv": "Minskat försörjningsstöd tack vare AME", "en": "Social assistance saved by the AME"},
+    "ame_cost_sek": {"sv": "Kostnad för AME (personal, lokaler, drift)", "en": "AME cost (staff, premises, running)"},
+    "subsidy_net_cost_sek": {"sv": "Nettokostnad subventionerade anställningar", "en": "Net cost of subsidised jobs"},
+    "external_funding_sek": {"sv": "Extern finansiering", "en": "External funding"},
+    "net_municipal_cost_sek": {"sv": "Kommunens nettokostnad", "en": "Net cost to the municipality"},
+    "cost_per_exit_work_studies_sek": {"sv": "Kostnad per avslut till arbete/studier", "en": "Cost per exit to work/studies"},
+    "tax_revenue_sek": {"sv": "Kommunalskatt från nya jobb", "en": "Municipal tax from new jobs"},
+}
+
+_KPI_PATTERNS: dict[str, dict[str, str]] = {
+    "exits_": {"sv": "Avslut: {}", "en": "Exits: {}"},
+    "share_": {"sv": "Andel avslut: {}", "en": "Share of exits: {}"},
+    "utilisation_": {"sv": "Personalens beläggning: {}", "en": "Staff utilisation: {}"},
+    "occupancy_": {"sv": "Platsbeläggning: {}", "en": "Place occupancy: {}"},
+    "queue_mean_": {"sv": "Genomsnittlig kö: {}", "en": "Mean queue: {}"},
+    "payer_cost_": {"sv": "Betalas av: {}", "en": "Paid by: {}"},
+}
+
+# Ids are ASCII (``^[a-z][a-z0-9_]*$``); restore the Swedish letters of common words.
+_WORDS = {
+    "handlaggare": "handläggare", "kartlaggning": "kartläggning", "langt": "långt", "fran": "från",
+    "narmare": "närmare", "nara": "nära", "forsorjningsstod": "försörjningsstöd", "stod": "stöd",
+    "vagledning": "vägledning", "halsopedagog": "hälsopedagog", "jobbmaklare": "jobbmäklare",
+    "arbetsformedlingen": "arbetsförmedlingen", "forsakringskassan": "försäkringskassan",
+    "kriminalvarden": "kriminalvården", "socialnamnden": "socialnämnden", "namnden": "nämnden",
+    "arbetsmarknadsnamnden": "arbetsmarknadsnämnden", "utbildningsnamnden": "utbildningsnämnden",
+    "kommunstyrelsen": "kommunstyrelsen", "unga": "unga", "aldre": "äldre", "sjukskrivna": "sjukskrivna",
+    "nyanlanda": "nyanlända", "vuxna": "vuxna", "fardigheter": "färdigheter", "oppen": "öppen",
+    "sokverkstad": "sökverkstad", "tradgard": "trädgård", "snickeri": "snickeri", "kok": "kök",
+    "atervinning": "återvinning", "bistand": "bistånd", "ovriga": "övriga", "ovrigt": "övrigt",
+    "ekonomiskt": "ekonomiskt", "anstallning": "anställning", "lonebidrag": "lönebidrag",
+    "valfardsjobb": "välfärdsjobb", "extratjanst": "extratjänst", "trygghetsanstallning": "trygghetsanställning",
+    "samordningsforbund": "samordningsförbund", "lansstyrelsen": "länsstyrelsen", "sjalvhanvisning": "självhänvisning",
+    "matchning": "matchning", "sprak": "språk", "halsa": "hälsa", "forberedande": "förberedande",
+}
+
+
+def pretty_id(ident: str) -> str:
+    """'langt_fran' -> 'Långt från'; short ids ('ame', 'iam') become upper case acronyms."""
+    if not ident:
+        return ident
+    if len(ident) <= 3 and ident.isalpha():
+        return ident.upper()
+    words = [_WORDS.get(w, w) for w in re.split(r"[_\s]+", ident) if w]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+@dataclass
+class Labels:
+    """Label lookup for one language and (optionally) one scenario's names."""
+
+    lang: str = "sv"
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # section -> id -> label
+    kinds: dict[str, dict[str, str]] = field(default_factory=dict)  # section -> id -> kind
+
+    def __post_init__(self) -> None:
+        check_lang(self.lang)
+
+    @classmethod
+    def from_scenario(cls, resolved: Mapping[str, Any] | None, lang: str = "sv") -> Labels:
+        """Read ``name`` labels and kinds from ``run.json``'s ``resolved_scenario``."""
+        lab = cls(lang=lang)
+        if not resolved:
+            return lab
+        kind_key = {"channels": "kind", "measures": "kind", "staff": "role", "economics.funding": "payer"}
+        for section in ("units", "measures", "channels", "segments", "staff", "economics.funding"):
+            items: Any = resolved
+            for part in section.split("."):
+                items = items.get(part, []) if isinstance(items, Mapping) else []
+            names: dict[str, str] = {}
+            kinds: dict[str, str] = {}
+            for it in items or []:
+                if not isinstance(it, Mapping) or "id" not in it:
+                    continue
+                iid = str(it["id"])
+                if it.get("name"):
+                    names[iid] = str(it["name"])
+                k = kind_key.get(section)
+                if k and it.get(k):
+                    kinds[iid] = str(it[k])
+            lab.names[section] = names
+            lab.kinds[section] = kinds
+        return lab
+
+    def merge(self, other: Labels) -> Labels:
+        """Add names and kinds this one lacks (a comparison: units only the alternative has)."""
+        for attr in ("names", "kinds"):
+            mine, theirs = getattr(self, attr), getattr(other, attr)
+            for section, items in theirs.items():
+                for k, v in items.items():
+                    mine.setdefault(section, {}).setdefault(k, v)
+        return self
+
+    # ------------------------------------------------------------------ basics
+
+    def t(self, key: str, default: str | None = None) -> str:
+        """Translate a fixed key like 'exit.arbete'."""
+        entry = _T.get(key)
+        if entry is None:
+            return default if default is not None else key
+        return entry.get(self.lang, entry["sv"])
+
+    def sv_en(self, sv: str, en: str) -> str:
+        return sv if self.lang == "sv" else en
+
+    def _item(self, section: str, ident: str, kind_prefix: str | None) -> str:
+        name = self.names.get(section, {}).get(ident)
+        if name:
+            return name
+        kinds = self.kinds.get(section, {})
+        kind = kinds.get(ident)
+        if kind_prefix == "channel" and kind:
+            base = self.t(f"channel.{kind}", pretty_id(kind))
+            same = [i for i, k in kinds.items() if k == kind]
+            return base if len(same) == 1 else f"{base} ({pretty_id(ident)})"
+        if kind_prefix and kind == ident:
+            return self.t(f"{kind_prefix}.{kind}", pretty_id(ident))
+        if kind_prefix and kind is None and f"{kind_prefix}.{ident}" in _T:
+            return self.t(f"{kind_prefix}.{ident}")
+        return pretty_id(ident)
+
+    def unit(self, ident: str) -> str:
+        return self._item("units", ident, None)
+
+    def measure(self, ident: str) -> str:
+        return self._item("measures", ident, "measure")
+
+    def channel(self, ident: str) -> str:
+        return self._item("channels", ident, "channel")
+
+    def segment(self, ident: str) -> str:
+        return self._item("segments", ident, None)
+
+    def pool(self, ident: str) -> str:
+        return self._item("staff", ident, "role")
+
+    def funding(self, ident: str) -> str:
+        return self._item("economics.funding", ident, None)
+
+    def exit_reason(self, reason: str | None) -> str:
+        if reason is None or reason == "" or reason == "kvar":
+            return self.t("exit.kvar")
+        return self.t(f"exit.{reason}", pretty_id(str(reason)))
+
+    def status(self, status: str) -> str:
+        return self.t(f"status.{status}", pretty_id(status))
+
+    def payer(self, payer: str) -> str:
+        return self.t(f"payer.{payer}", pretty_id(payer))
+
+    def board(self, board: str) -> str:
+        if not board:
+            return ""
+        return self.t(f"board.{board}", pretty_id(board))
+
+    def metric(self, metric: str) -> str:
+        return self.t(f"metric.{metric}", pretty_id(metric))
+
+    def kind(self, kind: str) -> str:
+        """Episode kind as a waiting label ('Väntan på beredning')."""
+        return self.t(f"kind.{kind}", pretty_id(kind))
+
+    def unit_of(self, unit: str) -> str:
+        return self.t(f"unit.{unit}", unit)
+
+    # ------------------------------------------------------------------ composite ids
+
+    def stage(self, stage: str) -> str:
+        """Episode stage ids: 'beredning:ame', 'handlaggare:ame', 'matchning:praktik', measure ids."""
+        if ":" in stage:
+            prefix, ident = stage.split(":", 1)
+            if prefix in ("beredning", "handlaggare"):
+                return f"{self.t('stage.' + prefix)} – {self.unit(ident)}"
+            if prefix == "matchning":
+                return f"{self.t('stage.matchning')} – {self.measure(ident)}"
+            if prefix == "platser":
+                return self.measure(ident)
+            return f"{pretty_id(prefix)} – {pretty_id(ident)}"
+        return self.measure(stage)
+
+    def entity(self, metric: str, entity: str) -> str:
+        """The entity column of ``monthly`` for a metric."""
+        if metric in ("in_stage", "queue"):
+            return self.stage(entity)
+        if metric in ("utilisation", "available_fte", "used_fte"):
+            return self.pool(entity)
+        if metric in ("occupancy", "available_places", "used_places"):
+            return self.measure(entity)
+        if metric == "arrivals":
+            return self.channel(entity)
+        if metric == "exits":
+            return self.exit_reason(entity)
+        return self.metric(metric) if not entity else pretty_id(entity)
+
+    def cost_line(self, line: str) -> str:
+        if ":" not in line:
+            return self.t(f"line.{line}", pretty_id(line))
+        prefix, ident = line.split(":", 1)
+        head = self.t(f"line.{prefix}", pretty_id(prefix))
+        if prefix == "staff":
+            what = self.pool(ident)
+        elif prefix == "premises":
+            what = self.unit(ident)
+        elif prefix == "funding":
+            what = self.funding(ident)
+        else:
+            what = self.measure(ident)
+        return f"{head}: {what}"
+
+    def _queue_stage(self, rest: str) -> str:
+        """Undo KPI ids' ':' -> '_' for queue stages (queue_mean_beredning_ame)."""
+        for prefix in ("beredning", "handlaggare", "matchning"):
+            if rest.startswith(prefix + "_"):
+                return self.stage(f"{prefix}:{rest[len(prefix) + 1:]}")
+        return self.stage(rest)
+
+    def kpi(self, kpi: str) -> str:
+        """Every KPI id of ``kpis.parquet`` (fixed ids and the per-reason/pool/measure families)."""
+        if kpi in _KPI:
+            return _KPI[kpi].get(self.lang, _KPI[kpi]["sv"])
+        for prefix, tmpl in _KPI_PATTERNS.items():
+            if kpi.startswith(prefix):
+                rest = kpi[len(prefix):]
+                if prefix in ("exits_", "share_") and rest in EXIT_ORDER:
+                    what = self.exit_reason(rest)
+                elif prefix in ("exits_", "share_"):
+                    continue
+                elif prefix == "utilisation_":
+                    what = self.pool(rest)
+                elif prefix == "occupancy_":
+                    what = self.measure(rest)
+                elif prefix == "queue_mean_":
+                    what = self._queue_stage(rest)
+                else:
+                    what = self.payer(rest[:-4] if rest.endswith("_sek") else rest)
+                return tmpl[self.lang].format(what)
+        return pretty_id(kpi)
+
+    def period(self, period: str) -> str:
+        if str(period) == "total":
+            return self.sv_en("Hela perioden", "Whole period")
+        return str(period)
+
+
+def kpi_format(kpi: str, unit: str | None = None) -> str:
+    """How a KPI's value is shown: money, share, count or number."""
+    u = unit or ""
+    if kpi.endswith("_sek") or u == "SEK":
+        return "money"
+    if u == "share" or kpi.startswith(("share_", "utilisation_", "occupancy_")) or kpi.endswith("_share"):
+        return "share"
+    if u in ("persons", "households") or kpi in (
+        "participants", "new_participants", "exits", "fs_households", "fs_long_term_households",
+    ) or (kpi.startswith("exits_") and kpi != "exits_per_participant"):
+        return "count"
+    return "number"
+
+
+_BETTER = {
+    "share_work_studies": "higher", "share_work_studies_primar": "higher",
+    "share_work_studies_sekundar": "higher", "share_work_studies_6m": "higher",
+    "share_arbete": "higher", "share_studier": "higher", "exits_arbete": "higher",
+    "exits_studier": "higher", "returns_fs_12m_share": "lower", "exits_per_participant": "higher",
+    "wait_days_mean": "lower", "days_in_programme_mean": "lower", "fs_households": "lower",
+    "fs_long_term_households": "lower", "fs_long_term_share": "lower",
+    "fs_months_per_household": "lower", "fs_cost_sek": "lower", "fs_savings_sek": "higher",
+    "ame_cost_sek": "lower", "subsidy_net_cost_sek": "lower", "external_funding_sek": "higher",
+    "net_municipal_cost_sek": "lower", "cost_per_exit_work_studies_sek": "lower",
+    "tax_revenue_sek": "higher",
+}
+
+
+def kpi_better(kpi: str) -> str:
+    """'higher', 'lower' or '' (used when a table has no ``better`` column)."""
+    if kpi in _BETTER:
+        return _BETTER[kpi]
+    if kpi.startswith("queue_mean_"):
+        return "lower"
+    return ""
