@@ -31,13 +31,23 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-dev-shm-usage", "--window-size=1400,1000")
 
 
+def _missing(why: str) -> None:
+    """Skip on a developer machine without a browser; fail in CI (AMESIM_REQUIRE_BROWSER=1)."""
+    if os.environ.get("AMESIM_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser test required but {why}", pytrace=False)
+    pytest.skip(why)
+
+
 @pytest.fixture(scope="module")
 def driver() -> Iterator[object]:
     if not (os.path.exists(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        pytest.skip(f"headless Chromium not found at {CHROMIUM} (apt-get install chromium chromium-driver)")
+        _missing(f"headless Chromium not found at {CHROMIUM} (apt-get install chromium chromium-driver)")
     if not (os.path.exists(CHROMEDRIVER) and os.access(CHROMEDRIVER, os.X_OK)):
-        pytest.skip(f"chromedriver not found at {CHROMEDRIVER} (apt-get install chromium-driver)")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed (pip install -e .[test])")
+        _missing(f"chromedriver not found at {CHROMEDRIVER} (apt-get install chromium-driver)")
+    try:
+        from selenium import webdriver
+    except ImportError:
+        _missing("selenium is not installed (pip install -e .[test])")
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 
