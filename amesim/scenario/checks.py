@@ -6,11 +6,118 @@ Paths use the same tuple form as pydantic's ``loc``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from typing import Any
 
-from .model import Scenario
+from pydantic import BaseModel
+
+from .model import Scenario, Schedule
+from .values import Dist, Quantity
 
 Problem = tuple[tuple[str | int, ...], str]
+Loc = tuple[str | int, ...]
+
+#: Allowed interval (low, high, low is exclusive, what) of Quantity parameters, by
+#: (model class, field). Dict-valued fields apply to every value, Schedules to the base and
+#: every change. Checked on the whole range a draw can take (a normal: its mean only).
+_SHARE = (0.0, 1.0, False, "a share or probability between 0 and 1")
+_NONNEG = (0.0, math.inf, False, "a number >= 0")
+_POS = (0.0, math.inf, True, "a number > 0")
+_GROWTH = (-1.0, math.inf, True, "a relative change per year > -1 (e.g. -0.1 = -10 %/year)")
+RANGES: dict[tuple[str, str], tuple[float, float, bool, str]] = {
+    ("Population", "initial_households"): _NONNEG,
+    ("Population", "inflow_per_month"): _NONNEG,
+    ("Population", "work_related_share"): _SHARE,
+    ("Referral", "rate_per_month"): _SHARE,
+    ("Referral", "capacity_per_month"): _NONNEG,
+    ("Segment", "baseline_exit_per_month"): _NONNEG,
+    ("Segment", "baseline_exit_mix"): _NONNEG,
+    ("Segment", "fs_share"): _SHARE,
+    ("Schedule", "trend_per_year"): _GROWTH,
+    ("Channel", "rate_per_month"): _NONNEG,
+    ("Channel", "krom_per_month"): _NONNEG,
+    ("Batch", "size"): _NONNEG,
+    ("SickLeave", "share"): (0.0, 1.0, False, "a share of time between 0 and 1"),
+    ("StaffPool", "fte"): _NONNEG,
+    ("StaffPool", "annual_cost_sek"): _NONNEG,
+    ("StaffPool", "vacation_weeks_in_summer"): _NONNEG,
+    ("StaffNeed", "participants_per_fte"): _POS,
+    ("CaseManager", "caseload_per_fte"): _POS,
+    ("Subsidy", "wage_sek_per_month"): _NONNEG,
+    ("Subsidy", "employer_fee_share"): _NONNEG,
+    ("Subsidy", "state_compensation_share"): _SHARE,
+    ("Subsidy", "compensation_cap_sek_per_month"): _NONNEG,
+    ("Measure", "places"): _NONNEG,
+    ("Measure", "summer_places_factor"): _SHARE,
+    ("Measure", "hazards_per_month"): _NONNEG,
+    ("Measure", "on_completion"): _SHARE,
+    ("Measure", "fs_payment_factor"): _SHARE,
+    ("Measure", "running_cost_sek_per_year"): _NONNEG,
+    ("Measure", "income_sek_per_year"): _NONNEG,
+    ("Unit", "side_track_share"): _SHARE,
+    ("Unit", "sanction_per_month"): _NONNEG,
+    ("Unit", "premises_sek_per_year"): _NONNEG,
+    ("Ips", "places"): _NONNEG,
+    ("Ips", "retention_boost"): _SHARE,
+    ("AfterExit", "retention_6m"): _SHARE,
+    ("AfterExit", "return_to_fs_12m"): _SHARE,
+    ("Funding", "sek_per_year"): _NONNEG,
+    ("Tax", "municipal_tax_rate"): _SHARE,
+    ("Tax", "wage_sek_per_month"): _NONNEG,
+    ("Economics", "fs_indexation_per_year"): _GROWTH,
+    ("Economics", "cost_indexation_per_year"): _GROWTH,
+}
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _range_problem(q: Quantity, rule: tuple[float, float, bool, str]) -> str | None:
+    lo, hi, open_low, what = rule
+    if q.normal is not None:
+        a = b = q.normal[0]
+        shown = f"normal mean {_fmt(a)}"
+    else:
+        a, b = q.bounds()
+        shown = _fmt(a) if a == b else f"values from {_fmt(a)} to {_fmt(b)}"
+    if (a <= lo if open_low else a < lo) or b > hi:
+        return f"must be {what}; got {shown}"
+    return None
+
+
+def _check_ranges(obj: Any, loc: Loc, out: list[Problem]) -> None:
+    """Walk the scenario and check every Quantity named in :data:`RANGES`."""
+    if isinstance(obj, (Quantity, Dist)):
+        return
+    if isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            value = getattr(obj, name)
+            rule = RANGES.get((type(obj).__name__, name))
+            if rule is not None and value is not None:
+                _apply(value, (*loc, name), rule, out)
+            _check_ranges(value, (*loc, name), out)
+    elif isinstance(obj, list):
+        for i, x in enumerate(obj):
+            _check_ranges(x, (*loc, i), out)
+    elif isinstance(obj, dict):
+        for k, x in obj.items():
+            _check_ranges(x, (*loc, k), out)
+
+
+def _apply(value: Any, loc: Loc, rule: tuple[float, float, bool, str], out: list[Problem]) -> None:
+    if isinstance(value, Quantity):
+        msg = _range_problem(value, rule)
+        if msg:
+            out.append((loc, msg))
+    elif isinstance(value, Schedule):
+        _apply(value.base, (*loc, "base"), rule, out)
+        for i, c in enumerate(value.changes):
+            _apply(c.value, (*loc, "changes", i, "value"), rule, out)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _apply(v, (*loc, k), rule, out)
 
 
 def _dups(items: Iterable[str], section: str) -> list[Problem]:
@@ -52,14 +159,17 @@ def cross_check(s: Scenario) -> list[Problem]:
         for j, n in enumerate(ns):
             if n.pool not in pools:
                 out.append(((*path, j, "pool"), _unknown(n.pool, pools, "staff pool")))
-            if n.participants_per_fte.bounds()[0] <= 0:
-                out.append(((*path, j, "participants_per_fte"), "must be > 0"))
 
     def ids(values: list[str] | None, known: set[str], path: tuple[str | int, ...], what: str) -> None:
         for j, v in enumerate(values or []):
             if v not in known:
                 out.append(((*path, j), _unknown(v, known, what)))
 
+    _check_ranges(s, (), out)
+    summer = s.time.summer
+    if summer.end <= summer.start:
+        out.append((("time", "summer", "end"), f"summer end {summer.end} must come after its start "
+                    f"{summer.start} (MM-DD within one calendar year)"))
     if not s.population.segments:
         out.append((("population", "segments"), "needs at least one segment"))
     seg_mix(s.population.segments, ("population", "segments"))
@@ -90,11 +200,21 @@ def cross_check(s: Scenario) -> list[Problem]:
             if not hit:
                 out.append(((*p, "unit"), "no unit targets this channel; set unit or a unit target"))
 
+    ref = s.population.referral
+    refers = any(q.bounds()[1] > 0 for q in (ref.rate_per_month.base,
+                                              *(c.value for c in ref.rate_per_month.changes)))
+    if refers and not eb:
+        out.append((("population", "referral", "rate_per_month"),
+                    "the social office refers households (rate > 0) but no channel has kind "
+                    "ekonomiskt_bistand to receive them; add one or set the rate to 0"))
+
+    for i, f in enumerate(s.economics.funding):
+        if f.start and f.end and f.end < f.start:
+            out.append((("economics", "funding", i, "end"), "end is before start"))
+
     for i, pool in enumerate(s.staff):
         if pool.unit not in units:
             out.append((("staff", i, "unit"), _unknown(pool.unit, units, "unit")))
-        if pool.fte.bounds()[0] < 0:
-            out.append((("staff", i, "fte"), "must be >= 0"))
 
     for i, m in enumerate(s.measures):
         p = ("measures", i)
@@ -107,8 +227,6 @@ def cross_check(s: Scenario) -> list[Problem]:
         ids(m.eligibility.channels, chans, (*p, "eligibility", "channels"), "channel")
         if m.eligibility.distance_min > m.eligibility.distance_max:
             out.append(((*p, "eligibility"), "distance_min > distance_max"))
-        if m.places is not None and m.places.bounds()[0] < 0:
-            out.append(((*p, "places"), "must be >= 0"))
 
     for i, u in enumerate(s.units):
         p = ("units", i)
@@ -118,7 +236,9 @@ def cross_check(s: Scenario) -> list[Problem]:
         if u.case_manager and u.case_manager.pool not in pools:
             out.append(((*p, "case_manager", "pool"), _unknown(u.case_manager.pool, pools, "staff pool")))
         for j, rule in enumerate(u.routing):
-            ids(list(rule.measures), measures, (*p, "routing", j, "measures"), "measure")
+            for mid in rule.measures:
+                if mid not in measures:
+                    out.append(((*p, "routing", j, "measures", mid), _unknown(mid, measures, "measure")))
             ids(rule.when.segments, segs, (*p, "routing", j, "when", "segments"), "segment")
             ids(rule.when.channels, chans, (*p, "routing", j, "when", "channels"), "channel")
             if any(w < 0 for w in rule.measures.values()) or sum(rule.measures.values()) <= 0:

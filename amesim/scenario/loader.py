@@ -10,6 +10,7 @@ first and applies this file's keys on top; lists of items with ``id`` merge by i
 from __future__ import annotations
 
 import hashlib
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .checks import cross_check
-from .model import Scenario
+from .model import Scenario, Schedule
 
 Path_ = tuple[str | int, ...]
 Positions = dict[Path_, tuple[str, int]]
@@ -79,11 +80,17 @@ def _compose(path: Path) -> tuple[Any, Positions]:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as e:
         line = e.problem_mark.line + 1 if e.problem_mark else None
-        raise ScenarioError([Issue(str(path), line, "", f"YAML syntax error: {e.problem}")]) from None
+        problem = e.problem or "unreadable YAML"
+        if "another document" in problem:
+            problem = "a scenario file must hold a single YAML document (found another '---')"
+        raise ScenarioError([Issue(str(path), line, "", f"YAML syntax error: {problem}")]) from None
+    except yaml.YAMLError as e:
+        raise ScenarioError([Issue(str(path), None, "", f"YAML syntax error: {e}")]) from None
     finally:
         loader.dispose()
     if node is None:
-        raise ScenarioError([Issue(str(path), None, "", "file is empty")])
+        raise ScenarioError([Issue(str(path), None, "", "file is empty (expected a scenario: "
+                                   "a mapping with name, time, population, ...)")])
     positions: Positions = {}
     problems: list[Issue] = []
     value = _to_python(node, (), positions, str(path), problems, loader)
@@ -94,13 +101,36 @@ def _compose(path: Path) -> tuple[Any, Positions]:
     return value, positions
 
 
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+def _scalar(node: yaml.Node, path: Path_, file: str, problems: list[Issue], loader: _Loader) -> Any:
+    """Construct one scalar; a value YAML cannot construct (2021-13-01, !tag) is an issue."""
+    try:
+        return loader.construct_object(node)
+    except (ValueError, TypeError, OverflowError, yaml.YAMLError) as e:
+        line = node.start_mark.line + 1
+        if node.tag == _TIMESTAMP:
+            msg = f"{node.value!r} is not a valid date ({e}); write dates as YYYY-MM-DD"
+        elif isinstance(e, yaml.MarkedYAMLError):
+            msg = f"cannot read this value: {e.problem}"
+        else:
+            msg = f"cannot read value {node.value!r}: {e}"
+        problems.append(Issue(file, line, dotted(path), msg))
+        return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
 def _to_python(node: yaml.Node, path: Path_, pos: Positions, file: str,
                problems: list[Issue], loader: _Loader) -> Any:
     pos[path] = (file, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for k_node, v_node in node.value:
-            key = loader.construct_object(k_node)
+            if not isinstance(k_node, yaml.ScalarNode):
+                problems.append(Issue(file, k_node.start_mark.line + 1, dotted(path),
+                                      "a key must be a plain name, not a list or mapping"))
+                continue
+            key = _scalar(k_node, path, file, problems, loader)
             if not isinstance(key, str):
                 key = str(key)
             if key in out:
@@ -111,7 +141,7 @@ def _to_python(node: yaml.Node, path: Path_, pos: Positions, file: str,
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_to_python(n, (*path, i), pos, file, problems, loader) for i, n in enumerate(node.value)]
-    return loader.construct_object(node)
+    return _scalar(node, path, file, problems, loader)
 
 
 # --------------------------------------------------------------------------- extends
@@ -128,25 +158,58 @@ def _copy_pos(src: Positions, old: Path_, new: Path_, out: Positions) -> None:
             out[new + p[n:]] = where
 
 
+def _remove_issue(item: dict[str, Any], j: int, op: Path_, opos: Positions, known: list[Any],
+                  problems: list[Issue]) -> None:
+    f, line = opos.get((*op, j, "remove"), opos.get((*op, j), ("", 0)))
+    if known:
+        why = f"the base scenario has no item with that id here; ids in the base: " \
+              f"{', '.join(str(k) for k in known)}"
+    else:
+        why = "the base scenario has no items here to remove"
+    problems.append(Issue(f, line or None, f"{dotted((*op, j))}({item['id']}).remove",
+                          f"cannot remove {item['id']!r}: {why}"))
+
+
 def _merge(b: Any, bp: Path_, bpos: Positions, o: Any, op: Path_, opos: Positions,
-           new: Path_, out: Positions) -> Any:
-    if isinstance(b, dict) and isinstance(o, dict):
+           new: Path_, out: Positions, problems: list[Issue]) -> Any:
+    if (isinstance(b, dict) or b is None) and isinstance(o, dict):
+        b = b or {}
         out[new] = opos.get(op, bpos.get(bp, ("", 0)))
         merged: dict[str, Any] = {}
         for k in list(b) + [k for k in o if k not in b]:
             if k in o and k in b:
-                merged[k] = _merge(b[k], (*bp, k), bpos, o[k], (*op, k), opos, (*new, k), out)
+                merged[k] = _merge(b[k], (*bp, k), bpos, o[k], (*op, k), opos, (*new, k), out,
+                                   problems)
             elif k in o:
-                merged[k] = o[k]
-                _copy_pos(opos, (*op, k), (*new, k), out)
+                merged[k] = _merge(None, (*bp, k), bpos, o[k], (*op, k), opos, (*new, k), out,
+                                   problems)
             else:
                 merged[k] = b[k]
                 _copy_pos(bpos, (*bp, k), (*new, k), out)
         return merged
-    if _is_id_list(b) and isinstance(o, list) and all(isinstance(x, dict) and "id" in x for x in o):
+    o_is_id_list = isinstance(o, list) and all(isinstance(x, dict) and "id" in x for x in o)
+    if o_is_id_list and not _is_id_list(b) and any(x.get("remove") is True for x in o):
+        # Nothing to merge with (the base has no such list): `remove` cannot apply.
+        out[new] = opos.get(op, ("", 0))
+        kept: list[Any] = []
+        for j, item in enumerate(o):
+            if item.get("remove") is True:
+                _remove_issue(item, j, op, opos, [], problems)
+            else:
+                _copy_pos(opos, (*op, j), (*new, len(kept)), out)
+                kept.append(item)
+        return kept
+    if _is_id_list(b) and o_is_id_list:
         out[new] = opos.get(op, ("", 0))
         index = {x["id"]: i for i, x in enumerate(b)}
-        overrides = {x["id"]: j for j, x in enumerate(o)}
+        overrides: dict[Any, int] = {}
+        for j, x in enumerate(o):
+            if x["id"] in overrides:
+                f, line = opos.get((*op, j, "id"), opos.get((*op, j), ("", 0)))
+                problems.append(Issue(f, line or None, f"{dotted((*op, j))}({x['id']}).id",
+                                      f"duplicate id {x['id']!r} (also at "
+                                      f"{dotted((*op, overrides[x['id']]))}); give each id once"))
+            overrides[x["id"]] = j
         result: list[Any] = []
         for i, item in enumerate(b):
             j = overrides.get(item["id"])
@@ -158,35 +221,48 @@ def _merge(b: Any, bp: Path_, bpos: Positions, o: Any, op: Path_, opos: Position
                 continue
             else:
                 patch = {k: v for k, v in o[j].items()}
-                result.append(_merge(item, (*bp, i), bpos, patch, (*op, j), opos, target, out))
+                result.append(_merge(item, (*bp, i), bpos, patch, (*op, j), opos, target, out,
+                                     problems))
         for j, item in enumerate(o):
-            if item["id"] not in index and item.get("remove") is not True:
-                _copy_pos(opos, (*op, j), (*new, len(result)), out)
-                result.append(item)
+            if item["id"] in index:
+                continue
+            if item.get("remove") is True:
+                _remove_issue(item, j, op, opos, list(index), problems)
+                continue
+            _copy_pos(opos, (*op, j), (*new, len(result)), out)
+            result.append(item)
         return result
     _copy_pos(opos, op, new, out)
     return o
 
 
 def _load_merged(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Positions, list[Path]]:
-    path = path.resolve()
-    if path in chain:
-        names = " -> ".join(p.name for p in (*chain, path))
-        raise ScenarioError([Issue(str(chain[-1]), None, "extends", f"circular extends: {names}")])
+    path = path.resolve() if path.exists() else path
     data, pos = _compose(path)
-    parent = data.pop("extends", None)
-    if parent is None:
+    if "extends" not in data:
         return data, pos, [path]
-    if not isinstance(parent, str):
-        raise ScenarioError([Issue(str(path), pos[("extends",)][1], "extends",
-                                   f"expected a file name, got {parent!r}")])
-    base_path = (path.parent / parent)
-    if not base_path.exists():
-        raise ScenarioError([Issue(str(path), pos[("extends",)][1], "extends",
+    parent = data.pop("extends")
+    line = pos[("extends",)][1]
+    if not isinstance(parent, str) or not parent.strip():
+        raise ScenarioError([Issue(str(path), line, "extends",
+                                   f"expected the file name of a base scenario, e.g. "
+                                   f"'extends: base.yaml'; got {parent!r}")])
+    base_path = path.parent / parent
+    if not base_path.is_file():
+        raise ScenarioError([Issue(str(path), line, "extends",
                                    f"base scenario {parent!r} not found (looked in {path.parent})")])
+    base_path = base_path.resolve()
+    if base_path == path or base_path in chain:
+        names = " -> ".join(p.name for p in (*chain, path, base_path))
+        raise ScenarioError([Issue(str(path), line, "extends",
+                                   f"circular extends: {names}; a base must not extend "
+                                   f"(directly or indirectly) the file that extends it")])
     base, bpos, files = _load_merged(base_path, (*chain, path))
     out: Positions = {}
-    merged = _merge(base, (), bpos, data, (), pos, (), out)
+    problems: list[Issue] = []
+    merged = _merge(base, (), bpos, data, (), pos, (), out, problems)
+    if problems:
+        raise ScenarioError(problems)
     return merged, out, [*files, path]
 
 
@@ -238,7 +314,27 @@ def _model_at(loc: Path_) -> type[BaseModel] | None:
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> Path_:
-    return tuple(p for p in loc if isinstance(p, int) or not str(p).startswith(("function-", "tagged-")))
+    return tuple(
+        p for p in loc
+        if isinstance(p, int) or not (str(p).startswith(("function-", "tagged-")) or p == "[key]")
+    )
+
+
+def _plain(text: str) -> str:
+    """pydantic's wording made readable for planners."""
+    text = text.removeprefix("Value error, ")
+    text = re.sub(r"a valid dictionary or instance of \w+", "a mapping (indented key: value lines)",
+                  text)
+    text = re.sub(r"^Input should be ", "expected ", text)
+    return text
+
+
+def _field_help(loc: Path_) -> str:
+    parent = _model_at(loc[:-1]) if loc else None
+    if parent is None or not isinstance(loc[-1], str):
+        return ""
+    f = parent.model_fields.get(loc[-1])
+    return f" ({f.description.rstrip('.')})" if f is not None and f.description else ""
 
 
 def _with_ids(path: Path_, data: Any) -> str:
@@ -266,15 +362,28 @@ def _pydantic_issues(err: ValidationError, data: dict[str, Any], pos: Positions,
     for e in err.errors():
         loc = _clean_loc(e["loc"])
         kind = e["type"]
-        if kind == "extra_forbidden":
+        if kind == "extra_forbidden" and loc and loc[-1] == "remove":
+            msg = ("unknown key 'remove'; `remove: true` only works in a file with `extends`, "
+                   "on a list item whose id the base scenario has")
+        elif kind == "extra_forbidden":
             parent = _model_at(loc[:-1])
             allowed = ", ".join(parent.model_fields) if parent else "see `amesim schema`"
+            if parent is Schedule:
+                allowed += " (or a single number: value, range, triangular, normal, source)"
             msg = f"unknown key {loc[-1]!r}; allowed keys here: {allowed}"
         elif kind == "missing":
-            msg = "required field is missing"
+            msg = "required field is missing" + _field_help(loc)
+        elif "[key]" in e["loc"]:
+            msg = f"key {loc[-1]!r} is not allowed here; {_plain(e['msg'])}"
+        elif kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
+            msg = ("an id must be lower-case letters a-z, digits and underscores, starting "
+                   f"with a letter (e.g. unga_vuxna); got {e.get('input')!r}")
         else:
-            text = e["msg"].removeprefix("Value error, ")
-            msg = f"{text} (got {_short(e.get('input'))})"
+            text = _plain(e["msg"])
+            got = e.get("input")
+            # A whole mapping (a model-level check) says nothing the message does not.
+            quiet = isinstance(got, dict) or repr(got) in text
+            msg = text if quiet else f"{text} (got {_short(got)})"
         f, line = _lookup(loc, pos, file)
         issues.append(Issue(f, line, _with_ids(loc, data), msg))
     return issues

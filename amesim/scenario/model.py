@@ -51,6 +51,17 @@ StaffRole = Literal[
 _MMDD = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 
 
+def _check_mmdd(v: str) -> str:
+    """A day of the year as MM-DD that exists in some year (02-29 is allowed, 02-30 is not)."""
+    if not _MMDD.match(v):
+        raise ValueError(f"expected a day of the year as MM-DD, e.g. 06-22; got {v!r}")
+    try:
+        dt.date.fromisoformat(f"2000-{v}")  # a leap year
+    except ValueError:
+        raise ValueError(f"{v!r} is not a day of the year (MM-DD)") from None
+    return v
+
+
 # --------------------------------------------------------------------------- time
 
 
@@ -66,9 +77,7 @@ class Summer(Strict):
     @field_validator("start", "end")
     @classmethod
     def _mmdd(cls, v: str) -> str:
-        if not _MMDD.match(v):
-            raise ValueError(f"expected a date as MM-DD, e.g. 06-22; got {v!r}")
-        return v
+        return _check_mmdd(v)
 
 
 class Time(Strict):
@@ -143,7 +152,12 @@ class Segment(Strict):
         "AME measure at all. Exits at this rate are not credited to the AME."
     )
     baseline_exit_mix: dict[HazardReason, Quantity] = Field(
-        default_factory=lambda: {"arbete": Quantity(value=0.6), "annat": Quantity(value=0.4)},
+        default_factory=lambda: {
+            "arbete": Quantity(value=0.6, source="assumption: default split; most counterfactual "
+                               "exits from work-related support are to work"),
+            "annat": Quantity(value=0.4, source="assumption: default split; the rest move, get "
+                              "other income or leave for unknown reasons"),
+        },
         description="Where counterfactual exits go (weights).",
     )
     fs_share: Quantity = Field(
@@ -194,9 +208,7 @@ class Batch(Strict):
     @field_validator("date")
     @classmethod
     def _mmdd(cls, v: str) -> str:
-        if not _MMDD.match(v):
-            raise ValueError(f"expected MM-DD, got {v!r}")
-        return v
+        return _check_mmdd(v)
 
 
 class Channel(Strict):
@@ -219,7 +231,8 @@ class Channel(Strict):
         None, description="Measure the referrer assigns directly, skipping beredning."
     )
     krom_per_month: Quantity = Field(
-        Quantity(value=0.0), description="Monthly hazard that AF assigns the participant to "
+        Quantity(value=0.0, source="assumption: no Rusta och matcha interruptions unless stated"),
+        description="Monthly hazard that AF assigns the participant to "
         "Rusta och matcha, which interrupts the municipal measure (002, 003)."
     )
     start: dt.date | None = Field(None, description="Channel opens (e.g. project start).")
@@ -235,7 +248,8 @@ class SickLeave(Strict):
         description="Long-run share of time a person is off sick.",
     )
     spell_days: Dist = Field(
-        Dist(dist="exponential", mean=Quantity(value=10)),
+        Dist(dist="exponential", mean=Quantity(value=10),
+             source="assumption: most sick spells are short, ~10 days on average"),
         description="Length of one sick spell.",
     )
 
@@ -317,7 +331,8 @@ class Measure(Strict):
     )
     places: Quantity | None = Field(None, description="Places (platser); none = unlimited.")
     summer_places_factor: Quantity = Field(
-        Quantity(value=1.0), description="Share of places open in summer (employers away)."
+        Quantity(value=1.0, source="assumption: all places open in summer unless stated"),
+        description="Share of places open in summer (employers away)."
     )
     staff: list[StaffNeed] = Field(default_factory=list)
     duration_days: Dist | None = Field(None, description="Planned length (programme: sum of steps).")
@@ -345,12 +360,19 @@ class Measure(Strict):
         None, description="How long a person waits in the queue before giving up (reneging)."
     )
     fs_payment_factor: Quantity = Field(
-        Quantity(value=1.0), description="Share of försörjningsstöd still paid while in the "
+        Quantity(value=1.0, source="assumption: support is paid as before during an unpaid measure"),
+        description="Share of försörjningsstöd still paid while in the "
         "measure (0 for a paid job that replaces support)."
     )
     subsidy: Subsidy | None = None
-    running_cost_sek_per_year: Quantity = Field(Quantity(value=0.0), description="Premises, material.")
-    income_sek_per_year: Quantity = Field(Quantity(value=0.0), description="Sales, contract work.")
+    running_cost_sek_per_year: Quantity = Field(
+        Quantity(value=0.0, source="assumption: no running costs unless stated"),
+        description="Premises, material.",
+    )
+    income_sek_per_year: Quantity = Field(
+        Quantity(value=0.0, source="assumption: no income unless stated"),
+        description="Sales, contract work.",
+    )
 
     @model_validator(mode="after")
     def _duration_or_steps(self) -> Measure:
@@ -423,16 +445,20 @@ class Unit(Strict):
     sequence: list[str] = Field(default_factory=list, description="process model: main track.")
     side_track: list[str] = Field(default_factory=list, description="process model: side track.")
     side_track_share: Quantity = Field(
-        Quantity(value=0.0), description="process model: share failing a main step."
+        Quantity(value=0.0, source="assumption: no side track unless stated"), description="process model: share failing a main step."
     )
     max_measures: int = Field(6, ge=1, description="Measures before the assignment is closed.")
     reassessment: str | None = Field(None, description="Measure id for re-assessment (BIP).")
     reassess_months: float | None = Field(None, gt=0, description="Months between assessments.")
     sanction_per_month: Quantity = Field(
-        Quantity(value=0.0), description="Hazard of a sanction (support refused) for participants "
+        Quantity(value=0.0, source="assumption: no sanctions unless stated (Kungsbacka only, 003)"),
+        description="Hazard of a sanction (support refused) for participants "
         "on support (Kungsbacka, 003)."
     )
-    premises_sek_per_year: Quantity = Field(Quantity(value=0.0))
+    premises_sek_per_year: Quantity = Field(
+        Quantity(value=0.0, source="assumption: no premises cost unless stated"),
+        description="Rent and running costs of the unit's premises, SEK per year.",
+    )
 
     @model_validator(mode="after")
     def _model_fields(self) -> Unit:

@@ -213,7 +213,7 @@ class Dist(Strict):
         for k in ("mean", "sd", "low", "high"):
             qv = getattr(self, k)
             if qv is not None and self.dist in ("exponential", "lognormal", "gamma") and qv.bounds()[0] <= 0:
-                raise ValueError(f"{k} of a {self.dist} distribution must be > 0")
+                raise ValueError(f"{k} must be > 0 for dist '{self.dist}'")
         if self.low is not None and self.high is not None and self.low.bounds()[1] > self.high.bounds()[0]:
             raise ValueError("low must be <= high")
         if self.min is not None and self.max is not None and self.min > self.max:
