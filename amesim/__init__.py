@@ -6,12 +6,25 @@ Python API (the CLI wraps these thinly)::
     loaded = amesim.load_scenario("scenarios/bollebygd.yaml")
     tables = amesim.simulate(loaded, replications=5, seed=1)   # dict of DataFrames
     amesim.run_to_dir(loaded, "outputs/x", replications=30)    # parquet + run.json
+    amesim.compare_scenarios(["base.yaml", "alt.yaml"], "outputs/cmp", replications=30)
+    amesim.run_experiment(loaded, "outputs/y", precision=amesim.PrecisionRule(0.05))
 """
 
 __version__ = "0.1.0"
 
+from .experiments import (  # noqa: E402, I001 - after __version__, which they import
+    PrecisionRule,
+    compare_scenarios,
+    make_engine,
+    paired_differences,
+    run_experiment,
+)
 from .runner import run_to_dir, simulate  # noqa: E402
 from .scenario import ScenarioError, load_scenario  # noqa: E402
 from .sim import run_replication  # noqa: E402
 
-__all__ = ["ScenarioError", "__version__", "load_scenario", "run_replication", "run_to_dir", "simulate"]
+__all__ = [
+    "PrecisionRule", "ScenarioError", "__version__", "compare_scenarios", "load_scenario",
+    "make_engine", "paired_differences", "run_experiment", "run_replication", "run_to_dir",
+    "simulate",
+]

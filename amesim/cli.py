@@ -14,7 +14,7 @@ import sys
 from . import __version__
 from .scenario import ScenarioError
 
-COMMANDS = ("validate", "schema", "run", "report")
+COMMANDS = ("validate", "schema", "run", "compare", "warmup", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:

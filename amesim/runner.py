@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import platform
+import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -72,49 +73,109 @@ class RunInfo:
 
 Executor = Callable[[Scenario, int, list[int], bool], Iterable[ReplicationResult]]
 
+# Output tables in their usual order; the store may hold more (future tables are kept).
+ALL_TABLES = (*TABLES, "costs", "kpis", "parameters")
+
 
 def serial_executor(s: Scenario, seed: int, reps: list[int], uncertainty: bool) -> Iterable[ReplicationResult]:
     for rep in reps:
         yield run_replication(s, seed, rep, uncertainty)
 
 
+class RunSession:
+    """One run folder being filled: replications go to disk one by one, resume-aware.
+
+    ``run(reps)`` can be called repeatedly (sequential precision runs add batches);
+    ``finish(n)`` keeps replications 0..n-1, merges them, writes summary.csv and run.json.
+    Nothing but the replication in hand is held in memory.
+    """
+
+    def __init__(self, loaded: LoadedScenario, out_dir: str | Path, seed: int = 0,
+                 uncertainty: bool = True):
+        self.loaded = loaded
+        self.out_dir = Path(out_dir)
+        self.seed = seed
+        self.uncertainty = uncertainty
+        self.store = ResultStore(self.out_dir)
+        self.resumed: set[int] = self.store.completed()
+        self.done: set[int] = set(self.resumed)
+        self.walls: dict[int, float] = {}
+        self.t0 = time.perf_counter()
+
+    def run(self, reps: Iterable[int], executor: Executor = serial_executor,
+            on_result: Callable[[ReplicationResult], None] | None = None) -> list[int]:
+        """Run the replications in ``reps`` not stored yet; returns those it ran."""
+        todo = [r for r in reps if r not in self.done]
+        ran = []
+        for res in executor(self.loaded.scenario, self.seed, todo, self.uncertainty):
+            self.store.add(res.replication, res.tables())
+            self.done.add(res.replication)
+            self.walls[res.replication] = res.wall_seconds
+            ran.append(res.replication)
+            if on_result is not None:
+                on_result(res)
+        return ran
+
+    def table_names(self) -> list[str]:
+        """Tables present in the stored replications (all of them even on a full resume)."""
+        names: set[str] = set()
+        for rep in sorted(self.store.completed())[:1]:
+            names = {p.stem for p in self.store.rep_dir(rep).glob("*.parquet")}
+        known = [t for t in ALL_TABLES if t in names]
+        return known + sorted(names - set(known)) if names else list(ALL_TABLES)
+
+    def finish(self, replications: int, extra_info: dict | None = None) -> RunInfo:
+        """Merge replications 0..N-1 into the folder's tables; drop any beyond N.
+
+        Replications beyond N exist when a precision run stopped inside a batch or a run
+        is resumed with a smaller N; the merged tables must say exactly N.
+        """
+        for rep in sorted(self.store.completed()):
+            if rep >= replications:
+                shutil.rmtree(self.store.rep_dir(rep))
+        missing = sorted(set(range(replications)) - self.store.completed())
+        if missing:
+            raise RuntimeError(f"replications {missing[:5]} are missing; rerun with the same --out")
+        self.store.finalize(self.table_names())
+        write_summary(self.out_dir)
+        wall = time.perf_counter() - self.t0
+        info = {
+            "scenario": {
+                "name": self.loaded.scenario.name,
+                "files": [str(f) for f in self.loaded.files],
+                "sha256": self.loaded.sha256,
+            },
+            "seed": self.seed,
+            "replications": replications,
+            "resumed_replications": sorted(self.resumed & set(range(replications))),
+            "parameter_uncertainty": self.uncertainty,
+            "amesim_version": __version__,
+            "python": platform.python_version(),
+            "created": dt.datetime.now().isoformat(timespec="seconds"),
+            "wall_seconds": round(wall, 3),
+            "replication_wall_seconds": {str(k): round(v, 4) for k, v in sorted(self.walls.items())
+                                         if k < replications},
+            "resolved_scenario": self.loaded.scenario.model_dump(mode="json"),
+            **(extra_info or {}),
+        }
+        self.store.write_json("run.json", info)
+        return RunInfo(self.out_dir, list(range(replications)), self.seed, wall,
+                       sorted(self.resumed & set(range(replications))))
+
+
 def run_to_dir(loaded: LoadedScenario, out_dir: str | Path, replications: int = 30, seed: int = 0,
                uncertainty: bool = True, executor: Executor = serial_executor,
                on_result: Callable[[ReplicationResult], None] | None = None,
                extra_info: dict | None = None) -> RunInfo:
-    """Run replications 0..N-1 into ``out_dir``, skipping those already stored (resume)."""
-    t0 = time.perf_counter()
-    store = ResultStore(out_dir)
-    done = store.completed()
-    todo = [r for r in range(replications) if r not in done]
-    walls: dict[int, float] = {}
-    tables: list[str] = list(TABLES)
-    for res in executor(loaded.scenario, seed, todo, uncertainty):
-        store.add(res.replication, res.tables())
-        tables = list(res.tables())
-        walls[res.replication] = res.wall_seconds
-        if on_result is not None:
-            on_result(res)
-    store.finalize(tables)
-    write_summary(Path(out_dir))
-    wall = time.perf_counter() - t0
-    info = {
-        "scenario": {
-            "name": loaded.scenario.name,
-            "files": [str(f) for f in loaded.files],
-            "sha256": loaded.sha256,
-        },
-        "seed": seed,
-        "replications": replications,
-        "resumed_replications": sorted(done & set(range(replications))),
-        "parameter_uncertainty": uncertainty,
-        "amesim_version": __version__,
-        "python": platform.python_version(),
-        "created": dt.datetime.now().isoformat(timespec="seconds"),
-        "wall_seconds": round(wall, 3),
-        "replication_wall_seconds": {str(k): round(v, 4) for k, v in sorted(walls.items())},
-        "resolved_scenario": loaded.scenario.model_dump(mode="json"),
-        **(extra_info or {}),
-    }
-    store.write_json("run.json", info)
-    return RunInfo(Path(out_dir), list(range(replications)), seed, wall, sorted(done))
+    """Run replications 0..N-1 into ``out_dir``, skipping those already stored (resume).
+
+    ``executor`` is any engine of :mod:`amesim.experiments.executors` (or a function with
+    the :data:`Executor` signature); the tables do not depend on which one runs.
+    """
+    if replications < 1:
+        raise ValueError("replications must be at least 1")
+    session = RunSession(loaded, out_dir, seed, uncertainty)
+    session.run(range(replications), executor, on_result)
+    if hasattr(executor, "describe"):
+        extra_info = {"execution": executor.describe(), **(extra_info or {})}
+    return session.finish(replications, extra_info)

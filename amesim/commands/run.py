@@ -1,33 +1,178 @@
-"""``amesim run SCENARIO``: replications into an output folder (resumable)."""
+"""``amesim run SCENARIO``: replications with 95 % CIs into an output folder (resumable).
+
+Also home of the options ``run`` and ``compare`` share: engine (``--jobs``,
+``--scheduler``, ``--dask-local``), ``--precision``, ``--lang`` / ``--no-report``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+import sys
 from pathlib import Path
 
-from ..runner import default_out_dir, run_to_dir
-from ..scenario import load_scenario
+import pandas as pd
+
+from ..experiments.precision import DEFAULT_KPIS, PrecisionRule
+
+DEFAULT_REPLICATIONS = 30
+PRECISION_START = 10
+# Printed after a run (summary.csv has every KPI and year).
+HEADLINE_KPIS = ("participants", "share_work_studies", "wait_days_mean", "fs_households",
+                 "fs_cost_sek", "ame_cost_sek", "net_municipal_cost_sek")
+
+
+def add_experiment_args(p: argparse.ArgumentParser) -> None:
+    """Options shared by ``run`` and ``compare``."""
+    p.add_argument("--replications", "-n", type=int, default=None,
+                   help=f"replications (default {DEFAULT_REPLICATIONS}; with --precision the number "
+                   f"to start with, default {PRECISION_START})")
+    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.add_argument("--no-parameter-uncertainty", action="store_true",
+                   help="use point values of uncertain parameters instead of drawing them")
+    g = p.add_argument_group("precision (choose the number of replications)")
+    g.add_argument("--precision", type=float, default=None, metavar="REL",
+                   help="add replications until the 95%% CI half-width of every --precision-kpis "
+                   "KPI is at most REL x |mean| (e.g. 0.05)")
+    g.add_argument("--precision-kpis", default=",".join(DEFAULT_KPIS), metavar="KPI,KPI",
+                   help=f"KPIs (period 'total') the precision applies to (default {','.join(DEFAULT_KPIS)})")
+    g.add_argument("--max-replications", type=int, default=1000,
+                   help="cap for --precision (default 1000)")
+    e = p.add_argument_group("execution (results are identical whichever is used)")
+    e.add_argument("--jobs", "-j", type=int, default=None,
+                   help="local worker processes (default: all cores; 1 = serial in this process)")
+    e.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="run on an existing dask.distributed scheduler (workers need amesim installed)")
+    e.add_argument("--dask-local", type=int, default=None, metavar="N",
+                   help="start a local dask cluster of N single-threaded worker processes")
+    e.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (it is shown only when stderr is a terminal anyway)")
+    r = p.add_argument_group("report")
+    r.add_argument("--lang", choices=("sv", "en"), default="sv", help="report language (default sv)")
+    r.add_argument("--no-report", action="store_true", help="write the tables only, no report.html")
+
+
+def precision_rule(args: argparse.Namespace, **kw: object) -> PrecisionRule | None:
+    if args.precision is None:
+        return None
+    kpis = tuple(k.strip() for k in args.precision_kpis.split(",") if k.strip())
+    return PrecisionRule(target=args.precision, kpis=kpis,
+                         min_replications=args.replications or PRECISION_START,
+                         max_replications=args.max_replications, **kw)  # type: ignore[arg-type]
+
+
+def check_args(args: argparse.Namespace) -> None:
+    if args.replications is not None and args.replications < 1:
+        raise SystemExit("error: --replications must be at least 1")
+    if args.jobs is not None and args.jobs < 1:
+        raise SystemExit("error: --jobs must be at least 1")
+    if args.dask_local is not None and args.dask_local < 1:
+        raise SystemExit("error: --dask-local must be at least 1")
+    if args.scheduler and args.dask_local:
+        raise SystemExit("error: give either --scheduler or --dask-local, not both")
+
+
+def engine_from(args: argparse.Namespace):  # -> Engine (import kept lazy: dask is slow to import)
+    from ..experiments.executors import make_engine
+
+    return make_engine(jobs=args.jobs, scheduler=args.scheduler, dask_local=args.dask_local)
+
+
+def write_report_or_warn(out: Path, lang: str) -> int:
+    """Write report.html; on failure say why and that the tables are intact (exit 1)."""
+    from ..report import write_report
+
+    try:
+        path = write_report(out, lang=lang)
+    except Exception as e:  # noqa: BLE001 - the results are safe; tell the user how to retry
+        print(f"error: the report could not be written ({type(e).__name__}: {e}); the result "
+              f"tables in {out} are intact - retry with `amesim report {out}`", file=sys.stderr)
+        return 1
+    print(f"wrote {path}")
+    return 0
+
+
+def precision_message(res) -> str:  # res: PrecisionResult
+    worst = "inf" if not math.isfinite(res.worst) else f"{res.worst:.3f}"
+    if res.reached:
+        return f"precision reached with {res.replications} replications (max relative half-width {worst} <= {res.target})"
+    return (f"warning: precision {res.target} NOT reached within the cap of {res.replications} "
+            f"replications (max relative half-width {worst}); raise --max-replications")
+
+
+def _fmt(v: float) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    a = abs(v)
+    if a >= 1e5:
+        return f"{v:,.0f}".replace(",", " ")
+    return f"{v:.3g}" if a < 10 else f"{v:.1f}"
+
+
+def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
+    """A rich table on a terminal, plain aligned text otherwise (logs, pipes)."""
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        t = Table(title=title)
+        for i, h in enumerate(header):
+            t.add_column(h, justify="left" if i == 0 else "right")
+        for r in rows:
+            t.add_row(*r)
+        Console().print(t)
+        return
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    print(title)
+    for r in [header, *rows]:
+        print("  ".join(str(x).ljust(w) if i == 0 else str(x).rjust(w)
+                        for i, (x, w) in enumerate(zip(r, widths, strict=True))))
+
+
+def print_summary(out: Path) -> None:
+    path = out / "summary.csv"
+    if not path.exists():
+        return
+    s = pd.read_csv(path, dtype={"period": str})
+    s = s[(s["period"] == "total") & s["kpi"].isin(HEADLINE_KPIS)]
+    s = s.set_index("kpi").reindex([k for k in HEADLINE_KPIS if k in set(s["kpi"])])
+    rows = [[k, _fmt(r["mean"]), f"{_fmt(r['ci_low'])} - {_fmt(r['ci_high'])}", str(r["unit"])]
+            for k, r in s.iterrows()]
+    print_table("whole period, mean and 95% CI (all KPIs and years: summary.csv)",
+                ["kpi", "mean", "95% CI", "unit"], rows)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="simulate a scenario and write results")
+    p = sub.add_parser("run", help="simulate a scenario: replications, KPIs with 95%% CIs, report")
     p.add_argument("scenario", metavar="SCENARIO")
-    p.add_argument("--replications", "-n", type=int, default=30, help="replications (default 30)")
-    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default outputs/<scenario>/<timestamp>); an existing "
                    "folder of an interrupted run is resumed")
-    p.add_argument("--no-parameter-uncertainty", action="store_true",
-                   help="use point values of uncertain parameters instead of drawing them")
+    add_experiment_args(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.replications < 1:
-        raise SystemExit("error: --replications must be at least 1")
+    from ..experiments.experiment import run_experiment
+    from ..experiments.progress import Progress
+    from ..runner import default_out_dir
+    from ..scenario import load_scenario
+
+    check_args(args)
+    rule = precision_rule(args)
     loaded = load_scenario(args.scenario)
     out = args.out or default_out_dir(loaded)
-    info = run_to_dir(loaded, out, replications=args.replications, seed=args.seed,
-                      uncertainty=not args.no_parameter_uncertainty)
-    print(f"wrote {info.out_dir} ({len(info.replications)} replications, {info.wall_seconds:.1f} s)")
+    n = args.replications or DEFAULT_REPLICATIONS
+    with engine_from(args) as engine, Progress(enabled=False if args.no_progress else None) as bar:
+        info, prec = run_experiment(loaded, out, replications=n, seed=args.seed,
+                                    uncertainty=not args.no_parameter_uncertainty,
+                                    engine=engine, precision=rule, progress=bar)
+    print(f"wrote {info.out_dir} ({len(info.replications)} replications, {info.wall_seconds:.1f} s, "
+          f"{engine.describe()['engine']} x{engine.workers})")
+    if prec is not None:
+        print(precision_message(prec), file=sys.stdout if prec.reached else sys.stderr)
+    print_summary(Path(info.out_dir))
+    if not args.no_report:
+        return write_report_or_warn(Path(info.out_dir), args.lang)
     return 0
+

@@ -1,0 +1,57 @@
+"""``amesim warmup SCENARIO|RUN_DIR``: how long a warm-up the data say is needed (MSER-5)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "warmup", help="suggest time.warmup_days with MSER-5 (pilot run of a scenario, or check a run folder)")
+    p.add_argument("target", metavar="SCENARIO|RUN_DIR",
+                   help="a scenario file (pilot run from an empty start) or a finished run folder "
+                   "(checks that its warm-up was long enough)")
+    p.add_argument("--metric", default="in_system",
+                   help="monthly series to analyse (default in_system: people in the AME)")
+    p.add_argument("--entity", default=None,
+                   help="entity of the metric, e.g. a measure id for in_stage (default: sum of all)")
+    p.add_argument("--replications", "-n", type=int, default=10, help="pilot replications (default 10)")
+    p.add_argument("--years", type=float, default=None,
+                   help="pilot length in years (default: the scenario horizon; longer is safer)")
+    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default all cores)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..experiments.executors import make_engine
+    from ..experiments.warmup import analyse_run, suggest_warmup
+    from ..scenario import load_scenario
+
+    target = Path(args.target)
+    what = args.metric + (f" ({args.entity})" if args.entity else "")
+    if target.is_dir():
+        s = analyse_run(target, args.metric, args.entity)
+        print(f"MSER-5 on {what}, mean of {s.replications} replications, {len(s.series)} months after the warm-up:")
+        if s.months == 0:
+            print("  no initial transient left: the run's warm-up was long enough")
+        else:
+            print(f"  the first {s.months} months still look like a transient: lengthen "
+                  f"time.warmup_days by about {s.warmup_days} days")
+    else:
+        if args.replications < 1:
+            raise SystemExit("error: --replications must be at least 1")
+        loaded = load_scenario(target)
+        with make_engine(jobs=args.jobs) as engine:
+            s = suggest_warmup(loaded, args.metric, args.entity, args.replications, args.seed,
+                               args.years, engine)
+        current = loaded.scenario.time.warmup_days
+        print(f"MSER-5 on {what}, pilot of {s.replications} replications x {len(s.series)} months "
+              "from an empty start (no warm-up):")
+        print(f"  discard the first {s.months} months: suggested time.warmup_days: {s.warmup_days} "
+              f"(scenario has {current:g})")
+    if s.at_limit:
+        print("  warning: the best truncation is at the end of the searched half; the series may not "
+              "reach a steady state - run a longer pilot (--years) or check the metric")
+    return 0

@@ -1,0 +1,184 @@
+"""Execution engines: the same replications serially, on local processes or on dask.
+
+Every engine runs :func:`amesim.sim.run_replication` with the same ``(scenario, seed,
+replication)``; a replication's random numbers depend on nothing else, so the tables are
+identical whichever engine ran them (a test holds this). Engines yield results as they
+complete, in any order; the result store sorts by replication when it merges.
+
+Parallel engines keep only a few replications in flight (about two per worker), so a
+1,000-replication run never holds more than a handful of results in memory: each one is
+written to disk by the caller before the next is collected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
+
+from ..scenario import Scenario
+from ..sim import ReplicationResult, run_replication
+
+
+def _run_one(scenario: Scenario, seed: int, rep: int, uncertainty: bool) -> ReplicationResult:
+    """Top-level (picklable, spawn-safe) task: one replication in a worker process."""
+    return run_replication(scenario, seed, rep, uncertainty)
+
+
+class Engine:
+    """Base class: ``engine(scenario, seed, reps, uncertainty)`` yields ReplicationResults.
+
+    Usable as a context manager; ``close()`` releases workers. ``workers`` is how many
+    replications run at once (the batch size of sequential-precision runs).
+    """
+
+    name = "serial"
+    workers = 1
+
+    def __call__(self, scenario: Scenario, seed: int, reps: list[int],
+                 uncertainty: bool = True) -> Iterator[ReplicationResult]:
+        for rep in reps:
+            yield run_replication(scenario, seed, rep, uncertainty)
+
+    def describe(self) -> dict[str, Any]:
+        """What ran the replications (for run.json)."""
+        return {"engine": self.name, "workers": self.workers}
+
+    def close(self) -> None:
+        """Release workers (nothing to do for the serial engine)."""
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SerialEngine(Engine):
+    """In this process, one replication after another (``--jobs 1``)."""
+
+
+class ProcessEngine(Engine):
+    """A local process pool (``--jobs N``); spawned workers, so safe with threads and on any OS."""
+
+    name = "processes"
+
+    def __init__(self, jobs: int, start_method: str = "spawn"):
+        if jobs < 1:
+            raise ValueError("jobs must be at least 1")
+        self.workers = jobs
+        self._ctx = multiprocessing.get_context(start_method)
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def pool(self) -> ProcessPoolExecutor:
+        # Created lazily and reused across calls: spawning workers costs about a second.
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx)
+        return self._pool
+
+    def __call__(self, scenario: Scenario, seed: int, reps: list[int],
+                 uncertainty: bool = True) -> Iterator[ReplicationResult]:
+        queue = deque(reps)
+        pending: set[Future[ReplicationResult]] = set()
+        limit = 2 * self.workers
+        try:
+            while queue or pending:
+                while queue and len(pending) < limit:
+                    pending.add(self.pool.submit(_run_one, scenario, seed, queue.popleft(), uncertainty))
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    yield fut.result()
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskEngine(Engine):
+    """dask.distributed: an existing scheduler (``--scheduler tcp://host:port``) or a local
+    cluster of N single-threaded worker processes (``--dask-local N``).
+
+    Workers of a remote cluster need the same amesim version installed.
+    """
+
+    name = "dask"
+
+    def __init__(self, scheduler: str | None = None, local_workers: int | None = None,
+                 processes: bool = True):
+        from dask.distributed import Client, LocalCluster
+
+        self._cluster = None
+        if scheduler:
+            self.client = Client(scheduler)
+            self.address = scheduler
+        else:
+            n = local_workers or os.cpu_count() or 1
+            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
+                                         dashboard_address=None, silence_logs=logging.ERROR)
+            self.client = Client(self._cluster)
+            self.address = f"local:{n}"
+        threads = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values())
+        self.workers = max(1, threads)
+
+    def __call__(self, scenario: Scenario, seed: int, reps: list[int],
+                 uncertainty: bool = True) -> Iterator[ReplicationResult]:
+        from dask.distributed import as_completed
+
+        queue = deque(reps)
+        remote = self.client.scatter(scenario, broadcast=True)
+        limit = 2 * self.workers
+
+        def submit() -> Any:
+            rep = queue.popleft()
+            return self.client.submit(_run_one, remote, seed, rep, uncertainty, pure=False)
+
+        first = [submit() for _ in range(min(limit, len(queue)))]
+        if not first:
+            return
+        ac = as_completed(first)
+        try:
+            for fut in ac:
+                res = fut.result()
+                fut.release()
+                if queue:
+                    ac.add(submit())
+                yield res
+        finally:
+            for fut in list(ac.futures):
+                with contextlib.suppress(Exception):
+                    fut.cancel()
+
+    def describe(self) -> dict[str, Any]:
+        return {"engine": self.name, "workers": self.workers, "scheduler": self.address}
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.client.close()
+        if self._cluster is not None:
+            with contextlib.suppress(Exception):
+                self._cluster.close()
+            self._cluster = None
+
+
+def make_engine(jobs: int | None = None, scheduler: str | None = None,
+                dask_local: int | None = None) -> Engine:
+    """The engine the CLI options ask for: dask if ``scheduler``/``dask_local``, else
+    ``jobs`` local processes (all cores if None; 1 = serial in this process)."""
+    if scheduler and dask_local:
+        raise ValueError("give either --scheduler or --dask-local, not both")
+    if scheduler or dask_local:
+        return DaskEngine(scheduler=scheduler, local_workers=dask_local)
+    n = jobs if jobs is not None else (os.cpu_count() or 1)
+    if n < 1:
+        raise ValueError("--jobs must be at least 1")
+    return SerialEngine() if n == 1 else ProcessEngine(n)
