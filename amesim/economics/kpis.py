@@ -180,25 +180,30 @@ def _monthly_kpis(out: _Rows, per: _Periods, cal: Calendar, monthly: pd.DataFram
     if m.empty:
         return
     months, edges = cal.month_edges()
-    length = pd.Series(np.diff(edges), index=pd.to_datetime(months))
-    month = pd.to_datetime(m["month"])
-    w = month.map(length).to_numpy(float)
-    yi = month.dt.year.to_numpy() - per.by.start_year
+    # Weight of each row: the days of its month in the window (NaN for a month outside it).
+    known = pd.to_datetime(months).to_numpy()
+    month = pd.to_datetime(m["month"]).to_numpy()
+    pos = np.minimum(np.searchsorted(known, month), len(known) - 1)
+    w = np.where(known[pos] == month, np.diff(edges)[pos], np.nan)
+    yi = month.astype("datetime64[Y]").astype(np.int64) + 1970 - per.by.start_year
     df = pd.DataFrame({"metric": m["metric"].to_numpy(dtype=object), "entity": m["entity"].to_numpy(dtype=object),
                        "yi": yi, "wv": m["value"].to_numpy(float) * w, "w": w})
     g = df.groupby(["metric", "entity", "yi"], sort=True)[["wv", "w"]].sum()
+    # One pass over the (few) groups: per (metric, entity), the sums per year plus total.
+    sums: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+    for (metric, entity, y), wv, w_ in zip(g.index, g["wv"].to_numpy(), g["w"].to_numpy(), strict=True):
+        a, b = sums.setdefault((metric, entity), (np.zeros(per.k), np.zeros(per.k)))
+        if 0 <= y < per.k:
+            a[y], b[y] = wv, w_
+    zero = np.zeros(per.k)
 
     def series(metric: str, entity: str) -> tuple[np.ndarray, np.ndarray]:
-        wv, w_ = np.zeros(per.k), np.zeros(per.k)
-        if (metric, entity) in g.index.droplevel(2):
-            s = g.loc[(metric, entity)]
-            idx = s.index.to_numpy()
-            ok = (idx >= 0) & (idx < per.k)
-            wv[idx[ok]] = s["wv"].to_numpy()[ok]
-            w_[idx[ok]] = s["w"].to_numpy()[ok]
+        wv, w_ = sums.get((metric, entity), (zero, zero))
         return np.append(wv, wv.sum()), np.append(w_, w_.sum())
 
-    entities = df.groupby("metric")["entity"].unique()
+    entities: dict[str, set[str]] = {}
+    for metric, entity in sums:
+        entities.setdefault(metric, set()).add(entity)
     for pool in sorted(entities.get("available_fte", [])):
         used, _ = series("used_fte", pool)
         avail, _ = series("available_fte", pool)

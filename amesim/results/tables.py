@@ -10,8 +10,8 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
+from operator import attrgetter
 
 import numpy as np
 import pandas as pd
@@ -22,36 +22,58 @@ from .intervals import mean_over
 EXIT_ORDER = ["arbete", "studier", "annan_myndighet", "slutfort_uppdrag", "annat", "krom"]
 
 
-def _nan_if_after(x: float, end: float) -> float:
-    return math.nan if x is None or x >= end else x
+#: Participant and Episode attributes read into columns, in one pass over the log.
+_PARTICIPANT_FIELDS = ("id", "channel", "segment", "unit", "age", "distance_start", "distance",
+                       "fs_row", "household", "arrival", "exit_day", "exit_reason", "exit_cause",
+                       "exit_stage", "n_measures", "wait_days", "path", "status_6m", "fs_return_day",
+                       "ips")
+_EPISODE_FIELDS = ("pid", "seq", "stage", "kind", "queued", "start", "end", "outcome")
+
+
+def _columns(objects: list, fields: tuple[str, ...]) -> dict[str, tuple]:
+    """Attribute columns of a list of objects: ``{field: (value of each object, ...)}``.
+
+    ``attrgetter`` and ``zip(*rows)`` run in C: much cheaper than a comprehension per column.
+    """
+    if not objects:
+        return {f: () for f in fields}
+    return dict(zip(fields, zip(*map(attrgetter(*fields), objects), strict=True), strict=True))
+
+
+def _floats(values: tuple) -> np.ndarray:
+    """Floats with None as NaN."""
+    return np.array(values, dtype=float)  # numpy converts None to nan for float dtype
 
 
 @paused_gc()
 def participants_table(m: AmeModel, rep: int) -> pd.DataFrame:
     end = m.cal.end
-    ps = m.participants
+    c = _columns(m.participants, _PARTICIPANT_FIELDS)
+    n = len(m.participants)
+    fs_row = np.array(c["fs_row"], np.int64)
+    household = np.array(c["household"], np.int64)
     df = pd.DataFrame({
-        "replication": np.full(len(ps), rep, np.int32),
-        "participant_id": np.array([p.id for p in ps], np.int64),
-        "channel": [p.channel for p in ps],
-        "segment": [p.segment for p in ps],
-        "unit": [p.unit for p in ps],
-        "age": np.array([p.age for p in ps], float),
-        "distance_start": np.array([p.distance_start for p in ps], float),
-        "distance_end": np.array([p.distance for p in ps], float),
-        "fs": np.array([p.fs_row >= 0 for p in ps], bool),
-        "household_id": pd.array([p.household if p.household >= 0 else None for p in ps], dtype="Int64"),
-        "arrival_day": np.array([p.arrival for p in ps], float),
-        "exit_day": np.array([math.nan if p.exit_day is None else p.exit_day for p in ps], float),
-        "exit_reason": pd.array([p.exit_reason for p in ps], dtype="string"),
-        "exit_cause": pd.array([p.exit_cause for p in ps], dtype="string"),
-        "exit_stage": pd.array([p.exit_stage for p in ps], dtype="string"),
-        "n_measures": np.array([p.n_measures for p in ps], np.int32),
-        "wait_days": np.array([p.wait_days for p in ps], float),
-        "path": [">".join(p.path) for p in ps],
-        "status_6m": pd.array([p.status_6m for p in ps], dtype="string"),
-        "fs_return_day": np.array([_nan_if_after(p.fs_return_day, math.inf) for p in ps], float),
-        "ips": np.array([p.ips for p in ps], bool),
+        "replication": np.full(n, rep, np.int32),
+        "participant_id": np.array(c["id"], np.int64),
+        "channel": list(c["channel"]),
+        "segment": list(c["segment"]),
+        "unit": list(c["unit"]),
+        "age": np.array(c["age"], float),
+        "distance_start": np.array(c["distance_start"], float),
+        "distance_end": np.array(c["distance"], float),
+        "fs": fs_row >= 0,
+        "household_id": pd.arrays.IntegerArray(household, household < 0),  # <NA> if none
+        "arrival_day": np.array(c["arrival"], float),
+        "exit_day": _floats(c["exit_day"]),
+        "exit_reason": pd.array(c["exit_reason"], dtype="string"),
+        "exit_cause": pd.array(c["exit_cause"], dtype="string"),
+        "exit_stage": pd.array(c["exit_stage"], dtype="string"),
+        "n_measures": np.array(c["n_measures"], np.int32),
+        "wait_days": np.array(c["wait_days"], float),
+        "path": [">".join(x) for x in c["path"]],
+        "status_6m": pd.array(c["status_6m"], dtype="string"),
+        "fs_return_day": _floats(c["fs_return_day"]),
+        "ips": np.array(c["ips"], bool),
     })
     df["in_warmup"] = df["arrival_day"] < 0
     df.attrs["horizon_day"] = end
@@ -60,17 +82,17 @@ def participants_table(m: AmeModel, rep: int) -> pd.DataFrame:
 
 @paused_gc()
 def episodes_table(m: AmeModel, rep: int) -> pd.DataFrame:
-    es = m.episodes
+    c = _columns(m.episodes, _EPISODE_FIELDS)
     return pd.DataFrame({
-        "replication": np.full(len(es), rep, np.int32),
-        "participant_id": np.array([e.pid for e in es], np.int64),
-        "episode": np.array([e.seq for e in es], np.int64),
-        "stage": [e.stage for e in es],
-        "kind": [e.kind for e in es],
-        "queue_day": np.array([e.queued for e in es], float),
-        "start_day": np.array([e.start for e in es], float),
-        "end_day": np.array([e.end for e in es], float),
-        "outcome": [e.outcome for e in es],
+        "replication": np.full(len(m.episodes), rep, np.int32),
+        "participant_id": np.array(c["pid"], np.int64),
+        "episode": np.array(c["seq"], np.int64),
+        "stage": list(c["stage"]),
+        "kind": list(c["kind"]),
+        "queue_day": np.array(c["queued"], float),
+        "start_day": np.array(c["start"], float),
+        "end_day": np.array(c["end"], float),
+        "outcome": list(c["outcome"]),
     })
 
 
@@ -211,11 +233,10 @@ def monthly_table(m: AmeModel, rep: int, participants: pd.DataFrame, episodes: p
         add("exits", reason, np.histogram(e, bins=edges)[0].astype(float))
     k = len(months)
     out = pd.DataFrame({
-        "month": months * len(metrics),
-        "metric": [x for x in metrics for _ in range(k)],
-        "entity": [x for x in entities for _ in range(k)],
+        "month": np.tile(pd.to_datetime(months).to_numpy(), len(metrics)),
+        "metric": np.repeat(np.array(metrics, dtype=object), k),
+        "entity": np.repeat(np.array(entities, dtype=object), k),
         "value": np.concatenate(series),
     })
     out.insert(0, "replication", np.int32(rep))
-    out["month"] = pd.to_datetime(out["month"])
     return out

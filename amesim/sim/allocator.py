@@ -43,12 +43,13 @@ class Request(simpy.Event):
 class Queue:
     """Waiting line of one stage; ``needs`` are (pool, amount per participant)."""
 
-    __slots__ = ("id", "env", "needs", "_heap", "_seq", "waiting")
+    __slots__ = ("id", "env", "needs", "pools", "_heap", "_seq", "waiting")
 
     def __init__(self, env: simpy.Environment, ident: str, needs: list[tuple[Pool, float]]):
         self.id = ident
         self.env = env
         self.needs = needs
+        self.pools = [p for p, _ in needs]
         self._heap: list[tuple[int, int, Request]] = []
         self._seq = itertools.count()
         self.waiting = 0
@@ -56,7 +57,10 @@ class Queue:
             pool.queues.append(self)
 
     def fits(self) -> bool:
-        return all(p.used + a <= p.capacity + EPS for p, a in self.needs)
+        for p, a in self.needs:  # noqa: SIM110 (a loop, not all(<generator>): a hot check)
+            if not p.used + a <= p.capacity + EPS:
+                return False
+        return True
 
     def take_if_free(self) -> bool:
         """Take capacity at once if nobody is waiting and it fits (no event needed)."""
@@ -91,7 +95,7 @@ class Queue:
             p.used -= a
             if p.used < EPS:
                 p.used = 0.0
-        dispatch_pools([p for p, _ in self.needs])
+        dispatch_pools(self.pools)
 
     def _grant_head(self) -> bool:
         while self._heap and self._heap[0][2].cancelled:

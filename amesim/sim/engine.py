@@ -129,6 +129,15 @@ class AmeModel:
         self.hazards = {m.id: [max(m.hazards_per_month.get(k, 0.0), 0.0) for k in HAZARD_REASONS]
                         for m in r.measures}
         self.pop = Population(r, cal, streams, self.seg_index)
+        #: Streams of the hot path by id: ``durations[m.id]`` is ``streams[f"durations:{m.id}"]``.
+        self.s_segments = streams.family("segments:")
+        self.s_attributes = streams.family("attributes:")
+        self.s_support = streams.family("support:")
+        self.s_deadline = streams.family("deadline:")
+        self.s_durations = streams.family("durations:")
+        self.s_outcomes = streams.family("outcomes:")
+        self.s_patience = streams.family("patience:")
+        self.s_routing = streams.family("routing:")
         self._build_resources()
         self._ips_used = 0
         self._open_case: dict[int, Episode] = {}
@@ -341,15 +350,15 @@ class AmeModel:
             seg_id = self.r.segments[int(pop.segment[row])].id
         else:
             ids, cum = self.channel_mix[cid]
-            seg_id = ids[self.streams[f"segments:{cid}"].choice(cum)]
+            seg_id = ids[self.s_segments[cid].choice(cum)]
         seg = self.segments[seg_id]
-        sa = self.streams[f"attributes:{seg_id}"]
+        sa = self.s_attributes[seg_id]
         age = seg.age(sa)
         dist = min(max(seg.distance(sa), 0.0), 10.0)
         u = self._unit_for(c, seg_id)
         p = Participant(len(self.participants), cid, seg_id, u.id, age, dist, dist, t, seg.priority)
         self.participants.append(p)
-        sf = self.streams[f"support:{cid}"]
+        sf = self.s_support[cid]
         if row < 0 and sf.random() < seg.fs_share:
             row = pop.pick_for_channel(t, sf)
             if row < 0:
@@ -358,7 +367,7 @@ class AmeModel:
             pop.take(row, p.id)
             p.fs_row, p.household = row, int(pop.household[row])
         # Deadline: the earliest of the counterfactual exit, KROM, sanction.
-        sd = self.streams[f"deadline:{cid}"]
+        sd = self.s_deadline[cid]
         if row >= 0:
             base = float(pop.cf_end[row])
         else:
@@ -504,7 +513,7 @@ class AmeModel:
                      if wt > 0 and mid not in p.done and self._eligible(self.measures[mid], p)]
             if cands:
                 cum = list(accumulate(wt for _, wt in cands))
-                return cands[self.streams[f"routing:{u.id}"].choice(cum)][0]
+                return cands[self.s_routing[u.id].choice(cum)][0]
         return None
 
     def _individual(self, p: Participant, u: Resolved, first: str | None):
@@ -518,7 +527,7 @@ class AmeModel:
 
     def _process_track(self, p: Participant, u: Resolved):
         track, idx, side = u.sequence, 0, False
-        s = self.streams[f"routing:{u.id}"]
+        s = self.s_routing[u.id]
         while idx < len(track):
             m = self.measures[track[idx]]
             if not self._eligible(m, p):
@@ -541,7 +550,7 @@ class AmeModel:
         p.path.append(m.id)
         patience = INF
         if m.patience_days is not None:
-            patience = max(m.patience_days(self.streams[f"patience:{m.id}"]), 0.0)
+            patience = max(m.patience_days(self.s_patience[m.id]), 0.0)
         if m.id in self.matching:
             mq = self.matching[m.id]
             ep = yield from self._acquire(p, mq, "matchning", patience)
@@ -560,7 +569,7 @@ class AmeModel:
         ep = yield from self._acquire(p, q, "insats", patience)
         if ep is None:
             return "exit"
-        sd = self.streams[f"durations:{m.id}"]
+        sd = self.s_durations[m.id]
         if m.steps is not None:
             d = sum(max(st.duration_days(sd), 0.0) for st in m.steps)
         else:
@@ -568,7 +577,7 @@ class AmeModel:
         if m.max_months is not None:
             d = min(d, m.max_months * DAYS_PER_MONTH)
         # Competing risks inside the measure, on top of the baseline deadline.
-        so = self.streams[f"outcomes:{m.id}"]
+        so = self.s_outcomes[m.id]
         rates, t_h = self.hazards[m.id], INF
         if any(rates):
             mult = math.exp(m.distance_effect * (5.0 - p.distance))

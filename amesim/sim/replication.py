@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..scenario.model import Scenario
 from .calendar import Calendar
-from .engine import AmeModel
+from .engine import AmeModel, paused_gc
 from .resolve import resolve
 from .rng import Streams
 
@@ -71,12 +71,17 @@ def run_replication(scenario: Scenario, seed: int, replication: int,
 
     t0 = time.perf_counter()
     drawn: dict[str, float] = {}
-    model = build_model(scenario, seed, replication, uncertainty, drawn)
-    model.run()
-    parts = participants_table(model, replication)
-    eps = episodes_table(model, replication)
-    spells = fs_spells_table(model, replication)
-    monthly = monthly_table(model, replication, parts, eps, spells)
-    costs, kpis = economics_tables(model, parts, eps, spells, monthly, replication)
+    # One pause of the cyclic garbage collector for the whole replication, and the model
+    # dropped before it resumes: the collector then meets the model's objects once, as
+    # garbage, instead of tracing them after every phase and in later full collections.
+    with paused_gc():
+        model = build_model(scenario, seed, replication, uncertainty, drawn)
+        model.run()
+        parts = participants_table(model, replication)
+        eps = episodes_table(model, replication)
+        spells = fs_spells_table(model, replication)
+        monthly = monthly_table(model, replication, parts, eps, spells)
+        costs, kpis = economics_tables(model, parts, eps, spells, monthly, replication)
+        del model
     wall = time.perf_counter() - t0
     return ReplicationResult(replication, parts, eps, spells, monthly, drawn, wall, costs=costs, kpis=kpis)

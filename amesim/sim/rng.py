@@ -73,6 +73,24 @@ class Streams:
             s = self._streams[name] = Stream(self.seed, self.replication, name)
         return s
 
+    def family(self, prefix: str) -> StreamFamily:
+        """The streams ``prefix + key`` as a dict keyed by ``key`` (created on first use):
+        ``durations[m.id]`` in the hot path instead of formatting ``f"durations:{m.id}"``."""
+        return StreamFamily(self, prefix)
+
     def uniform_for(self, name: str) -> float:
         """One uniform number for a named parameter (parameter uncertainty)."""
         return float(np.random.Generator(np.random.PCG64(seed_sequence(self.seed, self.replication, "param:" + name))).random())
+
+
+class StreamFamily(dict):
+    """Streams sharing a name prefix, keyed by the rest of the name; the same streams as
+    ``streams[prefix + key]`` (a stream is keyed by its full name, not by who asks)."""
+
+    def __init__(self, streams: Streams, prefix: str):
+        super().__init__()
+        self.streams, self.prefix = streams, prefix
+
+    def __missing__(self, key: str) -> Stream:
+        s = self[key] = self.streams[self.prefix + key]
+        return s
