@@ -308,4 +308,13 @@ def scenario_changes(base: dict[str, Any], alt: dict[str, Any], labels: Labels) 
         assert leaf is not None
         rows.append({"parameter": describe_path(leaf.path, labels), "field": key,
                      "base": tb, "alternative": ta, "source": (va.source if va else "")})
+    # Plain numbers (e.g. staff.x.persons) cannot carry a source; they change together with
+    # a sourced sibling of the same item (staff.x.fte), whose source covers them.
+    sibling: dict[str, str] = {}
+    for r in rows:
+        if r["source"]:
+            sibling.setdefault(r["field"].rsplit(".", 1)[0], r["source"])
+    for r in rows:
+        if not r["source"] and "." in r["field"]:
+            r["source"] = sibling.get(r["field"].rsplit(".", 1)[0], "")
     return pd.DataFrame(rows, columns=["parameter", "field", "base", "alternative", "source"])

@@ -36,6 +36,17 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
+def wrap(text: str, width: int) -> str:
+    """Break a (plotly) label into lines of at most ``width`` characters at spaces."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def rgba(hex_color: str, alpha: float) -> str:
     h = hex_color.lstrip("#")
     r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
@@ -209,8 +220,12 @@ def timeseries_figure(frame: pd.DataFrame, title: str, y_title: str, labels: Lab
     rows = 1 if not facet else -(-len(entities) // cols)
     names = [esc(name_of(ent)) if ent != "" else esc(y_title) for ent in entities]
     if facet:
-        fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True, subplot_titles=names,
-                            vertical_spacing=min(0.12, 0.35 / rows), horizontal_spacing=0.07)
+        # Long panel titles (scenario names) wrap instead of running into the next panel.
+        panel_titles = [wrap(n, 110 // cols) for n in names]
+        lines = max(t.count("<br>") + 1 for t in panel_titles)
+        fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True, subplot_titles=panel_titles,
+                            vertical_spacing=min(0.12 + 0.07 * (lines - 1), 0.5 / rows),
+                            horizontal_spacing=0.07)
     else:
         fig = go.Figure()
     for i, ent in enumerate(entities):
@@ -239,14 +254,17 @@ def timeseries_figure(frame: pd.DataFrame, title: str, y_title: str, labels: Lab
             fig.add_hline(y=ref_line / div, line={"color": "#444", "dash": "dash", "width": 1.5}, **pos)
     if ref_line is not None and not facet:
         fig.add_hline(y=ref_line / div, line={"color": "#444", "dash": "dash", "width": 1.5})
-    fig = base_layout(fig, title, lang, height=480 if not facet else 120 + 240 * rows)
+    fig = base_layout(fig, title, lang, height=480 if not facet else 120 + (240 + 20 * (lines - 1)) * rows)
     fig.update_xaxes(tickformat="%b %Y", hoverformat="%b %Y")
     fig.update_yaxes(rangemode="tozero" if nonnegative else "normal")
     if facet:
         fig.update_annotations(font={"size": 16})
         fig.update_xaxes(showticklabels=True)
-        for r in range(1, rows + 1):
-            fig.update_yaxes(title_text=esc(y_title), row=r, col=1)
+        if rows == 1:
+            fig.update_yaxes(title_text=esc(y_title), row=1, col=1)
+        else:  # one axis title per small panel would overlap: say it once, under the title
+            fig.update_layout(title_text=f"{esc(title)}<br><span style='font-size:14px;color:#555'>"
+                              f"{esc(y_title)}</span>", margin_t=100 + 22 * lines)
     else:
         fig.update_yaxes(title_text=esc(y_title))
     if value_format == "share":
@@ -440,9 +458,15 @@ def cumulative_cost_figure(monthly_costs: Mapping[str, pd.DataFrame], base: str,
                             labels.sv_en("Skillnad, ackumulerat", "Difference, cumulative"), labels,
                             value_format="money", ref_line=0.0)
     fig.update_yaxes(rangemode="normal")
-    fig.add_annotation(xref="paper", yref="paper", x=0, y=1.02, showarrow=False, xanchor="left",
-                       text=esc(labels.sv_en("Under noll = billigare än nuläget", "Below zero = cheaper than the baseline")),
-                       font={"size": 14, "color": "#555"})
+    below = esc(labels.sv_en("Under noll = billigare än nuläget", "Below zero = cheaper than the baseline"))
+    text = fig.layout.title.text or esc(title)
+    sub = "<span style='font-size:14px;color:#555'>"
+    if sub in text:  # facets: the axis title is already the subtitle; add the hint to it
+        text = text.replace("</span>", f" · {below}</span>", 1)
+    else:
+        text = f"{text}<br>{sub}{below}</span>"
+        fig.update_layout(margin_t=95)
+    fig.update_layout(title_text=text)
     return fig
 
 
