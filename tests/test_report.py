@@ -362,6 +362,9 @@ def test_assumptions_table_and_changes(run_dir: Path) -> None:
     ch = scenario_changes(rd.scenario, alt, L)
     assert list(ch["field"]) == ["staff.handlaggare.fte"]
     assert ch.iloc[0]["base"] == "3" and ch.iloc[0]["alternative"] == "2" and ch.iloc[0]["source"] == "förslag 2025"
+    persons = dict(alt["staff"][0], persons=2)  # a plain number: covered by the fte's source
+    ch = scenario_changes(rd.scenario, {**alt, "staff": [persons, *alt["staff"][1:]]}, L)
+    assert ch.set_index("field").loc["staff.handlaggare.persons", "source"] == "förslag 2025"
     extra = dict(alt["staff"][1], id="jobbmaklare", name="Jobbmäklare <i>ny</i>")
     alt["staff"].append(extra)
     ch = scenario_changes(rd.scenario, alt, L)
