@@ -224,11 +224,13 @@ def test_timeseries_figure_band_and_mean() -> None:
                               value_format="count")
     means = [t for t in fig.data if t.mode == "lines" and t.showlegend is not False]
     assert [t.name for t in means] == ["Praktik", "Arena"]
-    assert len(fig.data) == 6  # upper band, lower band (filled), mean per entity
+    assert len(fig.data) == 4  # a filled band (closed shape) and the mean per entity
     assert np.allclose(means[0].y, 11.0) and np.allclose(means[1].y, 21.0)
-    lower = [t for t in fig.data if t.fill == "tonexty"]
-    upper = [t for t in fig.data if t.hoverinfo == "skip" and t.fill != "tonexty"]
-    assert all(np.all(lo.y <= m.y) and np.all(up.y >= m.y) for lo, up, m in zip(lower, upper, means, strict=True))
+    bands = [t for t in fig.data if t.fill == "toself"]
+    for band, m in zip(bands, means, strict=True):
+        k = len(m.y)  # the shape runs along the upper bound, then back along the lower
+        up, lo = np.array(band.y[:k], float), np.array(band.y[k:][::-1], float)
+        assert len(band.y) == 2 * k and np.all(lo <= m.y) and np.all(up >= m.y) and np.any(up > lo)
     assert "konfidensintervall" in means[0].customdata[0]
     assert fig.layout.separators == ", "
 
@@ -240,8 +242,18 @@ def test_timeseries_facets_and_zero_floor() -> None:
     titles = [a.text for a in fig.layout.annotations]
     assert titles[:5] == ["a", "b", "c", "d", "e"]
     assert fig.layout.xaxis5 is not None  # one panel per entity
-    lows = [t for t in fig.data if t.fill == "tonexty"]
-    assert min(float(np.min(t.y)) for t in lows) >= 0.0
+    bands = [t for t in fig.data if t.fill == "toself"]
+    assert min(float(np.min(t.y)) for t in bands) >= 0.0
+
+
+def test_band_leaves_gaps_where_no_data() -> None:
+    """Months without data split the band into separate shapes instead of bridging them."""
+    df = _monthly(["wait"])
+    df.loc[df["month"] == df["month"].unique()[2], "value"] = np.nan
+    fig = F.timeseries_figure(df, "Väntetid", "dagar", Labels())
+    band = next(t for t in fig.data if t.fill == "toself")
+    assert sum(v is None for v in band.y) == 1  # two shapes: months 1-2 and 4-6
+    assert len(band.y) == 2 * 2 + 1 + 2 * 3
 
 
 def test_timeseries_share_is_percent_with_reference_line() -> None:

@@ -47,6 +47,33 @@ def wrap(text: str, width: int) -> str:
     return "<br>".join(lines)
 
 
+def band_polygon(x: list, lo: np.ndarray, hi: np.ndarray) -> tuple[list, list]:
+    """A CI band as closed shapes, one per run of months with a finite band.
+
+    Two 'tonexty' traces would bridge months without data (e.g. no one started waiting)
+    with large false triangles; with ``fill='toself'`` plotly closes each segment between
+    gaps (None) on its own.
+    """
+    ok = np.isfinite(lo) & np.isfinite(hi)
+    bx: list = []
+    by: list = []
+    i, n = 0, len(x)
+    while i < n:
+        if not ok[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and ok[j]:
+            j += 1
+        if bx:
+            bx.append(None)
+            by.append(None)
+        bx += list(x[i:j]) + list(x[i:j])[::-1]
+        by += [float(v) for v in hi[i:j]] + [float(v) for v in lo[i:j][::-1]]
+        i = j
+    return bx, by
+
+
 def rgba(hex_color: str, alpha: float) -> str:
     h = hex_color.lstrip("#")
     r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
@@ -201,8 +228,8 @@ def timeseries_figure(frame: pd.DataFrame, title: str, y_title: str, labels: Lab
         return base_layout(go.Figure(), title, lang)
     df = frame if "entity" in frame else frame.assign(entity="")
     stats = band(df, ["entity", "month"], method=method)
-    if nonnegative is None:
-        nonnegative = bool((df["value"].dropna() >= 0).all())
+    if nonnegative is None:  # (tolerance: means over intervals can come out as -1e-15)
+        nonnegative = bool((df["value"].dropna() >= -1e-9).all())
     if nonnegative:
         stats["lo"] = stats["lo"].clip(lower=0)
     div, unit = (1.0, "")
@@ -236,11 +263,10 @@ def timeseries_figure(frame: pd.DataFrame, title: str, y_title: str, labels: Lab
         x = pd.to_datetime(s["month"])
         lo, hi, m = s["lo"].to_numpy(float) / div, s["hi"].to_numpy(float) / div, s["mean"].to_numpy(float) / div
         if np.isfinite(lo).any():
-            fig.add_trace(go.Scatter(x=x, y=hi, mode="lines", line={"width": 0}, hoverinfo="skip",
-                                     showlegend=False, legendgroup=str(i)), **pos)
-            fig.add_trace(go.Scatter(x=x, y=lo, mode="lines", line={"width": 0}, fill="tonexty",
+            bx, by = band_polygon(list(x), lo, hi)
+            fig.add_trace(go.Scatter(x=bx, y=by, mode="lines", line={"width": 0}, fill="toself",
                                      fillcolor=rgba(color, 0.2), hoverinfo="skip", showlegend=False,
-                                     legendgroup=str(i)), **pos)
+                                     legendgroup=str(i), name="band"), **pos)
         custom = []
         for mm, ll, hh in zip(s["mean"], s["lo"], s["hi"], strict=True):
             text = fmt_one(mm)
