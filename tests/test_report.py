@@ -369,6 +369,8 @@ def test_assumptions_table_and_changes(run_dir: Path) -> None:
     assert cost["uncertain"] and cost["value"].startswith(f"490{NB}000\u2013530{NB}000") and cost["drawn"]
     assert "measures.coaching.places" in set(t["field"])
     assert "measures.coaching.fs_payment_factor" not in set(t["field"])  # default value: not listed
+    choice = t.set_index("field")["choice"]
+    assert choice["time.start_date"] and not choice["staff.handlaggare.annual_cost_sek"]
     alt = json.loads(json.dumps(rd.scenario))
     alt["staff"][0]["fte"] = {"value": 2.0, "source": "förslag 2025"}
     ch = scenario_changes(rd.scenario, alt, L)

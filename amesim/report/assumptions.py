@@ -259,8 +259,32 @@ def _drawn(parameters: pd.DataFrame | None, dotted: str, lang: str) -> str:
     return f"{_num(lo, lang)}{fmt.DASH}{_num(hi, lang)}"
 
 
+#: Fields that are the organisation's or the study's decisions, not facts to be sourced.
+CHOICE_FIELDS = {"priority", "max_measures", "max_months", "distance_min", "distance_max", "include",
+                 "persons"}
+
+
+def is_choice(path: tuple[str, ...], value: Any) -> bool:
+    """A decision (routing, eligibility, study period, names, kinds), not an empirical number.
+
+    Such values need no seed source: the planner sets them. Numbers (Quantities,
+    distributions, mixes, weights) are estimates and should carry one.
+    """
+    if path[0] == "time" or path[-1] in CHOICE_FIELDS:
+        return True
+    if isinstance(value, Quantity | Dist) or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return False
+    if isinstance(value, dict):
+        if len(value) == 1:  # "all of this channel's referrals are segment X": a definition
+            return True
+        return not any(isinstance(x, int | float | Quantity) and not isinstance(x, bool) for x in value.values())
+    from ..scenario.model import Schedule
+
+    return not isinstance(value, Schedule)
+
+
 def assumptions_table(resolved: dict[str, Any], labels: Labels, parameters: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Rows: parameter label, technical field path, value, uncertain, drawn range, source."""
+    """Rows: parameter label, field path, value, uncertain, drawn range, source, choice."""
     scenario = Scenario.model_validate(resolved)
     rows = []
     for leaf in walk(scenario):
@@ -272,8 +296,9 @@ def assumptions_table(resolved: dict[str, Any], labels: Labels, parameters: pd.D
             "uncertain": leaf.uncertain,
             "drawn": _drawn(parameters, dotted, labels.lang) if leaf.uncertain else "",
             "source": leaf.source,
+            "choice": is_choice(leaf.path, leaf.value),
         })
-    return pd.DataFrame(rows, columns=["parameter", "field", "value", "uncertain", "drawn", "source"])
+    return pd.DataFrame(rows, columns=["parameter", "field", "value", "uncertain", "drawn", "source", "choice"])
 
 
 def scenario_changes(base: dict[str, Any], alt: dict[str, Any], labels: Labels) -> pd.DataFrame:

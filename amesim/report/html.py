@@ -453,12 +453,16 @@ def assumptions_html(rd: RunData, lab: Labels) -> str:
     if not rd.scenario:
         return ""
     t = assumptions_table(rd.scenario, lab, rd.get("parameters"))
-    n, n_unc, n_nosrc = len(t), int(t["uncertain"].sum()), int((t["source"] == "").sum())
+    n, n_unc = len(t), int(t["uncertain"].sum())
+    n_choice = int(t["choice"].sum())
+    n_nosrc = int(((t["source"] == "") & ~t["choice"]).sum())
     intro = lab.sv_en(
-        f"Scenariot sätter {n} värden som skiljer sig från modellens standardvärden. {n_unc} av dem är osäkra "
-        f"och dras på nytt i varje replikering, så osäkerheten finns med i intervallen. {n_nosrc} saknar angiven källa.",
-        f"The scenario sets {n} values that differ from the model's defaults. {n_unc} of them are uncertain and "
-        f"drawn anew in each replication, so the uncertainty is in the intervals. {n_nosrc} have no stated source.")
+        f"Scenariot sätter {n} värden som skiljer sig från modellens standardvärden. {n_choice} av dem är "
+        f"organisationens eller utredningens val (flöden, villkor, period). {n_unc} är osäkra och dras på nytt i "
+        f"varje replikering, så osäkerheten finns med i intervallen. {n_nosrc} skattade värden saknar angiven källa.",
+        f"The scenario sets {n} values that differ from the model's defaults. {n_choice} of them are choices of the "
+        f"organisation or the study (routing, conditions, period). {n_unc} are uncertain and drawn anew in each "
+        f"replication, so the uncertainty is in the intervals. {n_nosrc} estimated values have no stated source.")
     rows = []
     for r in t.itertuples():
         val = e(r.value)
@@ -466,7 +470,12 @@ def assumptions_html(rd: RunData, lab: Labels) -> str:
             val = f'<span class="uncertain">{val}</span>'
             if r.drawn:
                 val += f'<span class="ci">{e(lab.sv_en("dragna värden", "values drawn"))}: {e(r.drawn)}</span>'
-        src = e(r.source) if r.source else f'<span class="missing">{e(lab.sv_en("källa saknas", "no source"))}</span>'
+        if r.source:
+            src = e(r.source)
+        elif r.choice:
+            src = f'<span class="ci">{e(lab.sv_en("scenariots val", "set by the scenario"))}</span>'
+        else:
+            src = f'<span class="missing">{e(lab.sv_en("källa saknas", "no source"))}</span>'
         rows.append(f'<tr><td>{e(r.parameter)}<span class="ci"><code>{e(r.field)}</code></span></td>'
                     f"<td>{val}</td><td>{src}</td></tr>")
     desc = rd.scenario.get("description")
