@@ -213,7 +213,8 @@ def write_excel(path: Path, runs: dict[str, RunData], labels: Labels, comparison
             except Exception:  # noqa: BLE001 - a scenario from another model version: skip the sheet
                 continue
             a.columns = [sv("Parameter", "Parameter"), sv("Fält", "Field"), sv("Värde", "Value"),
-                         sv("Osäker", "Uncertain"), sv("Dragna värden", "Values drawn"), sv("Källa", "Source")]
+                         sv("Osäker", "Uncertain"), sv("Dragna värden", "Values drawn"), sv("Källa", "Source"),
+                         sv("Scenariots val", "Set by the scenario")]
             _write(wb, sv("Antaganden", "Assumptions") + tag, a, used)
     _write(wb, sv("Om körningen", "About the run"), _about(runs, labels), used)
     path.parent.mkdir(parents=True, exist_ok=True)
