@@ -246,6 +246,7 @@ def timeseries_figure(frame: pd.DataFrame, title: str, y_title: str, labels: Lab
     cols = 1 if not facet else (2 if len(entities) <= 4 else 3)
     rows = 1 if not facet else -(-len(entities) // cols)
     names = [esc(name_of(ent)) if ent != "" else esc(y_title) for ent in entities]
+    lines = 1
     if facet:
         # Long panel titles (scenario names) wrap instead of running into the next panel.
         panel_titles = [wrap(n, 110 // cols) for n in names]
@@ -303,7 +304,7 @@ def timeseries_figure(frame: pd.DataFrame, title: str, y_title: str, labels: Lab
             cut = labels.sv_en("Axeln är avskuren vid 200 %; håll muspekaren över linjen för värdena.",
                                "Axis cut at 200%; hover over the line for the values.")
             fig.update_layout(title_text=f"{esc(title)}<br><span style='font-size:14px;color:#555'>{esc(cut)}</span>",
-                              margin_t=95)
+                              margin_t=100 + 22 * lines if facet else 95)
     elif value_format == "money":
         fig.update_yaxes(tickformat=",.1f" if div >= 1e6 else ",.0f")
     fig.update_layout(showlegend=not facet and (len(entities) > 1 or bool(entities and entities[0] != "")))
