@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..results.intervals import integral
+from ..results.tables import Labels
 from ..sim.calendar import DAYS_PER_MONTH, Calendar
 
 COLUMNS = ["replication", "year", "line", "payer", "board", "sek"]
@@ -154,14 +155,17 @@ def fs_counterfactual_per_year(spells: pd.DataFrame, by: BudgetYears,
     return days / DAYS_PER_MONTH * fs_index
 
 
-def _measure_intervals(episodes: pd.DataFrame, measure_ids: Iterable[str]) -> pd.DataFrame:
-    """Started insats episodes of the given measures (time actually spent in them)."""
-    ids = list(measure_ids)
-    if not ids or episodes.empty:
-        return episodes.iloc[0:0]
-    sel = (episodes["kind"] == "insats").to_numpy() & episodes["stage"].isin(ids).to_numpy()
-    sel &= ~np.isnan(episodes["start_day"].to_numpy(float))
-    return episodes[sel]
+def _measure_intervals(episodes: pd.DataFrame, measure_ids: Iterable[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(start, end) days of the started insats episodes of each of the given measures: time
+    actually spent in them (end NaN: still there), in table order."""
+    start = episodes["start_day"].to_numpy(float)
+    end = episodes["end_day"].to_numpy(float)
+    started = (episodes["kind"] == "insats").to_numpy(bool) & ~np.isnan(start)
+    out = {}
+    for mid in measure_ids:
+        sel = started & (episodes["stage"] == mid).to_numpy(bool)
+        out[mid] = (start[sel], end[sel])
+    return out
 
 
 def tax_employment_intervals(participants: pd.DataFrame, horizon: float) -> tuple[np.ndarray, np.ndarray]:
@@ -175,13 +179,13 @@ def tax_employment_intervals(participants: pd.DataFrame, horizon: float) -> tupl
     p = participants
     if p.empty:
         return np.empty(0), np.empty(0)
-    sel = ((p["exit_reason"].fillna("") == "arbete") & p["exit_cause"].isin(["measure", "completion"])).to_numpy()
+    sel = Labels(p["exit_reason"]).eq("arbete") & Labels(p["exit_cause"]).isin(["measure", "completion"])
     start = p["exit_day"].to_numpy(float)[sel]
     ret = p["fs_return_day"].to_numpy(float)[sel]
-    status = p["status_6m"].fillna("").to_numpy(dtype=object)[sel]
+    status = Labels(p["status_6m"])
     end = np.full(len(start), horizon)
     end = np.where(np.isnan(ret), end, np.minimum(end, ret))
-    lost = (status != "") & (status != "arbete_studier")
+    lost = ~status.isin(["", "arbete_studier"])[sel]
     end = np.where(lost, np.minimum(end, start + 91.0), end)
     return start, np.maximum(end, start)
 
@@ -223,11 +227,10 @@ def costs_table(r: Any, cal: Calendar, participants: pd.DataFrame, episodes: pd.
 
     # Subsidised employment: kommunen employs, the state (AF) compensates part of it.
     subsidised = {m.id: m for m in r.measures if m.subsidy is not None}
-    eps = _measure_intervals(episodes, subsidised)
+    spent = _measure_intervals(episodes, subsidised) if subsidised else {}
     for mid, m in subsidised.items():
         s = m.subsidy
-        e = eps[eps["stage"] == mid]
-        months = by.overlap(e["start_day"].to_numpy(float), e["end_day"].to_numpy(float)) / DAYS_PER_MONTH
+        months = by.overlap(*spent[mid]) / DAYS_PER_MONTH
         fees = 1.0 + max(s.employer_fee_share, 0.0)
         wage = max(s.wage_sek_per_month, 0.0) * cost_idx  # wages follow wage drift
         cap = np.inf if s.compensation_cap_sek_per_month is None else max(s.compensation_cap_sek_per_month, 0.0)

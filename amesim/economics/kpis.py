@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..results.tables import Labels
 from ..scenario.model import EXIT_REASONS
 from ..sim.calendar import Calendar
 from .accounting import KOMMUNEN, BudgetYears, fs_counterfactual_per_year
@@ -95,16 +96,59 @@ class _Periods:
                         float)
 
 
-def _last_started_measure(episodes: pd.DataFrame) -> pd.Series:
-    """Per participant, the last insats they actually started (stage id)."""
-    e = episodes[(episodes["kind"] == "insats").to_numpy() & episodes["start_day"].notna().to_numpy()]
-    e = e.sort_values("episode", kind="stable").drop_duplicates("participant_id", keep="last")
-    return pd.Series(e["stage"].to_numpy(dtype=object), index=e["participant_id"].to_numpy())
+def _lookup(keys: np.ndarray, values: np.ndarray, at: np.ndarray, fill: object) -> np.ndarray:
+    """``values`` of the unique ``keys`` looked up at ``at`` (``fill`` where absent):
+    ``pd.Series(values, index=keys).reindex(at)`` without the index."""
+    keys = np.asarray(keys)
+    at = np.asarray(at)
+    if len(keys) == 0:
+        return np.full(len(at), fill, dtype=np.asarray(values).dtype if len(at) else float)
+    order = np.argsort(keys, kind="stable")
+    ks, vs = keys[order], np.asarray(values)[order]
+    pos = np.minimum(np.searchsorted(ks, at), len(ks) - 1)
+    return np.where(ks[pos] == at, vs[pos], fill)
 
 
-def _first_measure_start(episodes: pd.DataFrame) -> pd.Series:
-    e = episodes[(episodes["kind"] == "insats").to_numpy() & episodes["start_day"].notna().to_numpy()]
-    return e.groupby("participant_id", sort=False)["start_day"].min()
+class _Started:
+    """The insats episodes that started: participant, episode number, start day, stage."""
+
+    def __init__(self, episodes: pd.DataFrame):
+        start = episodes["start_day"].to_numpy(float)
+        sel = Labels(episodes["kind"]).eq("insats") & ~np.isnan(start)
+        self.who = episodes["participant_id"].to_numpy(np.int64)[sel]
+        self.seq = episodes["episode"].to_numpy(np.int64)[sel]
+        self.start = start[sel]
+        self.stage = Labels(episodes["stage"])
+        self.stage_codes = self.stage.codes[sel]
+
+    def last_aim(self, aims: dict[str, str], pid: np.ndarray) -> np.ndarray:
+        """Per participant (``pid``), the aim of the last insats they started ('' if none)."""
+        # Last by episode number within each participant (ties: the later row).
+        order = np.lexsort((self.seq, self.who))
+        who = self.who[order]
+        last = np.r_[who[1:] != who[:-1], True] if len(who) else np.zeros(0, bool)
+        table = self.stage.map(aims, "")  # by stage code, then '' for missing
+        aim = table[self.stage_codes[order]]
+        return _lookup(who[last], aim[last], pid, "").astype(object)
+
+    def first_start(self, pid: np.ndarray) -> np.ndarray:
+        """Per participant (``pid``), the day their first insats started (NaN if none)."""
+        who, start = self.who, self.start
+        order = np.lexsort((start, who))
+        who, start = who[order], start[order]
+        first = np.r_[True, who[1:] != who[:-1]] if len(who) else np.zeros(0, bool)
+        return _lookup(who[first], start[first], pid, np.nan).astype(float)
+
+
+def _last_spell_end(spells: pd.DataFrame, pid: np.ndarray) -> np.ndarray:
+    """Per participant (``pid``), the latest end of their linked spells (NaN if none or open)."""
+    linked = spells["participant_id"].notna().to_numpy()
+    who = spells["participant_id"].to_numpy(np.int64, na_value=-1)[linked]
+    end = spells["end_day"].to_numpy(float)[linked]
+    keys, inverse = np.unique(who, return_inverse=True)
+    latest = np.full(len(keys), np.nan)
+    np.fmax.at(latest, inverse, end)  # max ignoring NaN, like groupby().max()
+    return _lookup(keys, latest, pid, np.nan).astype(float)
 
 
 def _participant_kpis(out: _Rows, per: _Periods, r: Any, p: pd.DataFrame, episodes: pd.DataFrame,
@@ -113,8 +157,8 @@ def _participant_kpis(out: _Rows, per: _Periods, r: Any, p: pd.DataFrame, episod
     pid = p["participant_id"].to_numpy()
     arrival = p["arrival_day"].to_numpy(float)
     exit_day = p["exit_day"].to_numpy(float)
-    reason = p["exit_reason"].fillna("").to_numpy(dtype=object)
-    cause = p["exit_cause"].fillna("").to_numpy(dtype=object)
+    reason = Labels(p["exit_reason"])
+    cause = Labels(p["exit_cause"])
     xi = per.bin(exit_day)
 
     participants = per.active(arrival, exit_day)
@@ -124,7 +168,7 @@ def _participant_kpis(out: _Rows, per: _Periods, r: Any, p: pd.DataFrame, episod
     out.add("exits", exits, "persons")
     counts = {}
     for rsn in EXIT_REASONS:
-        counts[rsn] = per.sum(np.where(reason == rsn, xi, -1))
+        counts[rsn] = per.sum(np.where(reason.eq(rsn), xi, -1))
         out.add(f"exits_{rsn}", counts[rsn], "persons", "higher" if rsn in WORK_STUDIES else "")
     for rsn in EXIT_REASONS:
         out.add(f"share_{rsn}", _ratio(counts[rsn], exits), "share",
@@ -133,26 +177,23 @@ def _participant_kpis(out: _Rows, per: _Periods, r: Any, p: pd.DataFrame, episod
     out.add("share_work_studies", _ratio(ws, exits), "share", "higher")
 
     # Västerås (002): by the aim of the last measure the participant had started.
-    aims = {m.id: m.aim for m in r.measures}
-    last = _last_started_measure(episodes).reindex(pid).to_numpy(dtype=object)
-    aim = np.array([aims.get(s, "") if isinstance(s, str) else "" for s in last], dtype=object)
-    is_ws = np.isin(reason, WORK_STUDIES)
+    started = _Started(episodes)
+    aim = started.last_aim({m.id: m.aim for m in r.measures}, pid)
+    is_ws = reason.isin(WORK_STUDIES)
     for a in ("primar", "sekundar"):
         xa = np.where(aim == a, xi, -1)
         out.add(f"share_work_studies_{a}", _ratio(per.sum(np.where(is_ws, xa, -1)), per.sum(xa)),
                 "share", "higher")
 
     # Status 6 months after exit, among exits with a follow-up inside the horizon.
-    status = p["status_6m"].fillna("").to_numpy(dtype=object)
-    xf = np.where(status != "", xi, -1)
-    out.add("share_work_studies_6m", _ratio(per.sum(np.where(status == "arbete_studier", xf, -1)),
+    status = Labels(p["status_6m"])
+    xf = np.where(~status.eq(""), xi, -1)
+    out.add("share_work_studies_6m", _ratio(per.sum(np.where(status.eq("arbete_studier"), xf, -1)),
                                             per.sum(xf)), "share", "higher")
 
     # Returns to försörjningsstöd within 12 months of an AME-caused exit off support.
-    linked = spells[spells["participant_id"].notna()]
-    spell_end = linked.groupby("participant_id", sort=False)["end_day"].max()
-    left_at_exit = np.abs(spell_end.reindex(pid).to_numpy(float) - exit_day) < TOL
-    base = (p["fs"].to_numpy(bool) & np.isin(reason, LEAVES_SUPPORT) & (cause != "baseline")
+    left_at_exit = np.abs(_last_spell_end(spells, pid) - exit_day) < TOL
+    base = (p["fs"].to_numpy(bool) & reason.isin(LEAVES_SUPPORT) & ~cause.eq("baseline")
             & left_at_exit & (exit_day + FOLLOW_UP_12M <= horizon))
     ret = p["fs_return_day"].to_numpy(float)
     back = base & (ret <= exit_day + FOLLOW_UP_12M)
@@ -166,35 +207,62 @@ def _participant_kpis(out: _Rows, per: _Periods, r: Any, p: pd.DataFrame, episod
     out.add("participants_per_fte", _with_mean(ppf), "persons/FTE")
 
     # Waiting from referral to the start of the first measure (by start year).
-    first = _first_measure_start(episodes).reindex(pid).to_numpy(float)
+    first = started.first_start(pid)
     si = per.bin(first)
     out.add("wait_days_mean", _ratio(per.sum(si, first - arrival), per.sum(si)), "days", "lower")
     out.add("days_in_programme_mean", _ratio(per.sum(xi, exit_day - arrival), exits), "days", "lower")
     return {"exits_work_studies": ws}
 
 
+def _group_sums(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sum of ``values`` per group 0 .. n_groups-1, skipping NaN, as pandas' groupby sums:
+    compensated (Kahan) summation in row order (the same bits as ``groupby().sum()``)."""
+    order = np.argsort(group, kind="stable")
+    g, v = group[order], values[order]
+    ok = ~np.isnan(v)
+    g, v = g[ok], v[ok]
+    pos = np.arange(len(g)) - np.searchsorted(g, g, side="left")  # position within the group
+    total, comp = np.zeros(n_groups), np.zeros(n_groups)
+    for j in range(int(pos.max()) + 1 if len(pos) else 0):  # the j-th value of every group
+        at = pos == j
+        gi = g[at]
+        y = v[at] - comp[gi]
+        t = total[gi] + y
+        c = t - total[gi] - y
+        c[np.isnan(c)] = 0.0  # an infinite value: no compensation (as pandas)
+        comp[gi] = c
+        total[gi] = t
+    return total
+
+
 def _monthly_kpis(out: _Rows, per: _Periods, cal: Calendar, monthly: pd.DataFrame) -> None:
     """Time-weighted staff utilisation, place occupancy and queue lengths per period."""
     keep = ["used_fte", "available_fte", "used_places", "available_places", "queue"]
-    m = monthly[monthly["metric"].isin(keep).to_numpy()]
-    if m.empty:
+    metric = Labels(monthly["metric"])
+    entity = Labels(monthly["entity"])
+    sel = metric.isin(keep) & (entity.codes >= 0)  # groupby drops a missing key
+    if not sel.any():
         return
     months, edges = cal.month_edges()
     # Weight of each row: the days of its month in the window (NaN for a month outside it).
-    known = pd.to_datetime(months).to_numpy()
-    month = pd.to_datetime(m["month"]).to_numpy()
+    month = pd.to_datetime(monthly["month"]).to_numpy()[sel]
+    known = np.array(months, dtype="datetime64[D]").astype(month.dtype)
     pos = np.minimum(np.searchsorted(known, month), len(known) - 1)
     w = np.where(known[pos] == month, np.diff(edges)[pos], np.nan)
     yi = month.astype("datetime64[Y]").astype(np.int64) + 1970 - per.by.start_year
-    df = pd.DataFrame({"metric": m["metric"].to_numpy(dtype=object), "entity": m["entity"].to_numpy(dtype=object),
-                       "yi": yi, "wv": m["value"].to_numpy(float) * w, "w": w})
-    g = df.groupby(["metric", "entity", "yi"], sort=True)[["wv", "w"]].sum()
-    # One pass over the (few) groups: per (metric, entity), the sums per year plus total.
+    wv = monthly["value"].to_numpy(float)[sel] * w
+    # Per (metric, entity) pair and year: sums of weighted values and of weights.
+    pairs, pair = np.unique(metric.codes[sel] * (len(entity.values) + 1) + entity.codes[sel],
+                            return_inverse=True)
+    inside = (yi >= 0) & (yi < per.k)
+    key = pair[inside] * per.k + yi[inside]
+    sums_wv = _group_sums(key, wv[inside], len(pairs) * per.k)
+    sums_w = _group_sums(key, w[inside], len(pairs) * per.k)
     sums: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
-    for (metric, entity, y), wv, w_ in zip(g.index, g["wv"].to_numpy(), g["w"].to_numpy(), strict=True):
-        a, b = sums.setdefault((metric, entity), (np.zeros(per.k), np.zeros(per.k)))
-        if 0 <= y < per.k:
-            a[y], b[y] = wv, w_
+    for i, code in enumerate(pairs.tolist()):
+        mc, ec = divmod(code, len(entity.values) + 1)
+        sums[(metric.values[mc], entity.values[ec])] = (sums_wv[i * per.k:(i + 1) * per.k],
+                                                        sums_w[i * per.k:(i + 1) * per.k])
     zero = np.zeros(per.k)
 
     def series(metric: str, entity: str) -> tuple[np.ndarray, np.ndarray]:

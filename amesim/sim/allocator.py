@@ -64,10 +64,15 @@ class Queue:
 
     def take_if_free(self) -> bool:
         """Take capacity at once if nobody is waiting and it fits (no event needed)."""
-        if self.waiting == 0 and self.fits():
-            self._take()
-            return True
-        return False
+        if self.waiting:
+            return False
+        needs = self.needs
+        for p, a in needs:  # fits() and _take() inlined: the hot path of every stage
+            if not p.used + a <= p.capacity + EPS:
+                return False
+        for p, a in needs:
+            p.used += a
+        return True
 
     def request(self, owner: object, priority: int = 0) -> Request:
         req = Request(self.env, self, owner)
@@ -95,7 +100,11 @@ class Queue:
             p.used -= a
             if p.used < EPS:
                 p.used = 0.0
-        dispatch_pools(self.pools)
+        for p in self.pools:  # dispatch only if someone waits for these pools
+            for q in p.queues:
+                if q.waiting:
+                    dispatch_pools(self.pools)
+                    return
 
     def _grant_head(self) -> bool:
         while self._heap and self._heap[0][2].cancelled:
@@ -111,6 +120,11 @@ class Queue:
 
 def dispatch(queues: list[Queue]) -> None:
     """Grant as many waiting requests as capacity allows, in queue order."""
+    if len(queues) == 1:  # one queue: granting in it frees nothing for another
+        q = queues[0]
+        while q.waiting and q._grant_head():
+            pass
+        return
     progress = True
     while progress:
         progress = False

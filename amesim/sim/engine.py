@@ -20,6 +20,7 @@ from itertools import accumulate
 
 import numpy as np
 import simpy
+from simpy.events import Initialize
 
 from .allocator import Pool, Queue, set_capacity
 from .calendar import DAYS_PER_MONTH, Calendar
@@ -92,6 +93,40 @@ class Episode:
         self.outcome = "ongoing"
 
 
+class Journey:
+    """Runs one participant's generator exactly as ``env.process`` would, minus the Process
+    event itself.
+
+    A :class:`simpy.Process` is also an event that fires when its generator ends, so other
+    processes can wait for it. Nobody waits for a participant, so that event (scheduled and
+    popped once per participant) is dropped; the generator starts on the same urgent
+    ``Initialize`` event and is resumed on the same events in the same order as a Process.
+    A failed event is thrown into the generator, as SimPy does.
+    """
+
+    __slots__ = ("env", "_generator")
+
+    def __init__(self, env: simpy.Environment, generator: Iterator[simpy.Event]):
+        self.env = env
+        self._generator = generator
+        Initialize(env, self)  # type: ignore[arg-type]  (it only needs ``_resume``)
+
+    def _resume(self, event: simpy.Event) -> None:
+        gen = self._generator
+        while True:
+            try:
+                if event._ok:
+                    event = gen.send(event._value)
+                else:
+                    event._defused = True
+                    event = gen.throw(type(event._value)(*event._value.args))
+            except StopIteration:
+                return
+            if event.callbacks is not None:  # not processed yet: resume when it is
+                event.callbacks.append(self._resume)
+                return
+
+
 class StaffRuntime:
     __slots__ = ("pool", "fte", "share", "sick", "vac_frac", "summer")
 
@@ -125,9 +160,12 @@ class AmeModel:
         #: Segment ids of each channel's mix and their cumulative weights.
         self.channel_mix = {c.id: (list(c.segments), list(accumulate(c.segments.values())))
                             for c in r.channels}
-        #: Monthly exit hazards of each measure in HAZARD_REASONS order (before distance).
-        self.hazards = {m.id: [max(m.hazards_per_month.get(k, 0.0), 0.0) for k in HAZARD_REASONS]
-                        for m in r.measures}
+        #: Monthly exit hazards of each measure in HAZARD_REASONS order (before distance);
+        #: None for a measure without any.
+        self.hazards: dict[str, list[float] | None] = {}
+        for m in r.measures:
+            rates = [max(m.hazards_per_month.get(k, 0.0), 0.0) for k in HAZARD_REASONS]
+            self.hazards[m.id] = rates if any(rates) else None
         self.pop = Population(r, cal, streams, self.seg_index)
         #: Streams of the hot path by id: ``durations[m.id]`` is ``streams[f"durations:{m.id}"]``.
         self.s_segments = streams.family("segments:")
@@ -217,6 +255,21 @@ class AmeModel:
             env.process(self._referrals())
         with paused_gc():
             env.run(until=self.cal.end)
+
+    def close(self) -> None:
+        """Drop what is still pending when the run has ended (scheduled events, waiting
+        requests, forum items), so the model holds no reference cycles through suspended
+        generators and is freed at once when dropped, instead of by a garbage collection.
+        The logs (participants, episodes, capacity, population) are kept; the model cannot
+        run further."""
+        self.env._queue.clear()  # the calendar: events hold the generators waiting on them
+        for q in [*self.queues.values(), *self.matching.values(), *self.beredning_q.values(),
+                  *self.case_q.values()]:
+            q._heap.clear()
+        for items in self.forum.values():
+            items.clear()
+        for pool in self.pools.values():
+            pool.on_change = None
 
     def _summer(self):
         events = []
@@ -382,7 +435,7 @@ class AmeModel:
             k = t + sd.exponential(DAYS_PER_MONTH / u.sanction_per_month)
             if k < p.deadline:
                 p.deadline, p.deadline_reason = k, "sanktion"
-        self.env.process(self._journey(p, c, u))
+        Journey(self.env, self._journey(p, c, u))
 
     def _episode(self, p: Participant, stage: str, kind: str) -> Episode:
         ep = Episode(p.id, len(self.episodes), stage, kind, self.env.now)
@@ -403,21 +456,28 @@ class AmeModel:
         return None if event.triggered else why
 
     def _acquire(self, p: Participant, q: Queue, kind: str, patience: float = INF):
+        """Queue for ``q``; returns the started episode, or None if the person left instead."""
         ep = self._episode(p, q.id, kind)
         if q.take_if_free():  # granted at once, like an already triggered request
             ep.start = self.env.now
             return ep
+        granted = yield from self._wait_in(p, q, ep, patience)
+        return ep if granted else None
+
+    def _wait_in(self, p: Participant, q: Queue, ep: Episode, patience: float):
+        """Wait in ``q`` (nothing free now). True when granted; False if the deadline or the
+        person's patience ran out first (then they have left)."""
         req = q.request(p, p.priority)
         why = yield from self._wait(p, req, patience)
         p.wait_days += self.env.now - ep.queued
         if why is None:
             ep.start = self.env.now
-            return ep
+            return True
         q.cancel(req)
         ep.end = self.env.now
         ep.outcome = why
         self._leave_by(p, why, q.id)
-        return None
+        return False
 
     def _leave_by(self, p: Participant, why: str, stage: str) -> None:
         """Exit because the deadline came (baseline/KROM/sanction) or the person gave up."""
@@ -434,49 +494,63 @@ class AmeModel:
             self._exit(p, ids[self.streams["baseline"].choice(cum)], "baseline", stage)
 
     def _journey(self, p: Participant, c: Resolved, u: Resolved):
-        env = self.env
         first = c.first_measure
-        if first is None:
-            b = u.beredning
-            if b.model == "samverkansforum":
-                ep = self._episode(p, f"beredning:{u.id}", "beredning")
-                item = [env.event(), False]
-                self.forum[u.id].append(item)
-                why = yield from self._wait(p, item[0], INF)
-                p.wait_days += env.now - ep.queued
-                ep.start = ep.end = env.now
-                if why is not None:
-                    item[1] = True
-                    ep.outcome = why
-                    self._leave_by(p, why, ep.stage)
-                    return
-                ep.outcome = "decided"
-            elif b.model == "dedicated":
-                q = self.beredning_q[u.id]
-                ep = yield from self._acquire(p, q, "beredning")
-                if ep is None:
-                    return
-                d = b.duration_days(self.streams[f"durations:beredning:{u.id}"])
-                done = yield from self._hold(p, d)
-                q.release()
-                ep.end = env.now
-                if not done:
-                    ep.outcome = "deadline"
-                    self._leave_by(p, "deadline", q.id)
-                    return
-                ep.outcome = "decided"
-            if u.case_manager is not None:
-                q = self.case_q[u.id]
-                ep = yield from self._acquire(p, q, "handlaggare")
-                if ep is None:
-                    return
-                ep.outcome = "ongoing"
-                p.case_queue = q
-                self._open_case[p.id] = ep  # held until exit, closed in _exit
+        if first is None and not (yield from self._referral(p, u)):
+            return
         if u.process_model == "process" and first is None:
             yield from self._process_track(p, u)
-        else:
-            yield from self._individual(p, u, first)
+            return
+        # The individual model: measures chosen one at a time by the unit's routing. (Inline,
+        # not a sub-generator: every resumption in a measure passes through each layer.)
+        mid = first if first is not None else self._next_individual(p, u)
+        while mid is not None:
+            result = yield from self._measure(p, self.measures[mid])
+            if result != "continue":
+                return
+            mid = self._next_individual(p, u)
+        self._exit(p, "slutfort_uppdrag", "completion", p.path[-1] if p.path else "beredning")
+
+    def _referral(self, p: Participant, u: Resolved):
+        """Beredning of the referral and a case manager, if the unit has them. True if the
+        participant goes on to measures, False if they left instead."""
+        env = self.env
+        b = u.beredning
+        if b.model == "samverkansforum":
+            ep = self._episode(p, f"beredning:{u.id}", "beredning")
+            item = [env.event(), False]
+            self.forum[u.id].append(item)
+            why = yield from self._wait(p, item[0], INF)
+            p.wait_days += env.now - ep.queued
+            ep.start = ep.end = env.now
+            if why is not None:
+                item[1] = True
+                ep.outcome = why
+                self._leave_by(p, why, ep.stage)
+                return False
+            ep.outcome = "decided"
+        elif b.model == "dedicated":
+            q = self.beredning_q[u.id]
+            ep = yield from self._acquire(p, q, "beredning")
+            if ep is None:
+                return False
+            d = b.duration_days(self.streams[f"durations:beredning:{u.id}"])
+            done = yield from self._hold(p, d)
+            q.release()
+            ep.end = env.now
+            if not done:
+                ep.outcome = "deadline"
+                self._leave_by(p, "deadline", q.id)
+                return False
+            ep.outcome = "decided"
+        if u.case_manager is not None:
+            q = self.case_q[u.id]
+            ep = yield from self._acquire(p, q, "handlaggare")
+            if ep is None:
+                return False
+            ep.outcome = "ongoing"
+            p.case_queue = q
+            self._open_case[p.id] = ep  # held until exit, closed in _exit
+        return True
 
     def _hold(self, p: Participant, d: float):
         """Spend ``d`` days unless the deadline comes first. True if completed."""
@@ -509,21 +583,18 @@ class AmeModel:
                 continue
             if not (w.distance_min <= p.distance <= w.distance_max):
                 continue
-            cands = [(mid, wt) for mid, wt in rule.measures.items()
-                     if wt > 0 and mid not in p.done and self._eligible(self.measures[mid], p)]
-            if cands:
-                cum = list(accumulate(wt for _, wt in cands))
-                return cands[self.s_routing[u.id].choice(cum)][0]
+            # The rule's measures with a weight, not done yet, that the participant may enter.
+            mids: list[str] = []
+            cum: list[float] = []
+            total = 0.0
+            for mid, wt in rule.measures.items():
+                if wt > 0 and mid not in p.done and self._eligible(self.measures[mid], p):
+                    total += wt
+                    mids.append(mid)
+                    cum.append(total)
+            if mids:
+                return mids[self.s_routing[u.id].choice(cum)]
         return None
-
-    def _individual(self, p: Participant, u: Resolved, first: str | None):
-        mid = first if first is not None else self._next_individual(p, u)
-        while mid is not None:
-            result = yield from self._measure(p, self.measures[mid])
-            if result != "continue":
-                return
-            mid = self._next_individual(p, u)
-        self._exit(p, "slutfort_uppdrag", "completion", p.path[-1] if p.path else "beredning")
 
     def _process_track(self, p: Participant, u: Resolved):
         track, idx, side = u.sequence, 0, False
@@ -545,18 +616,19 @@ class AmeModel:
     def _measure(self, p: Participant, m: Resolved):
         """Matching (if any), queue, stay. Returns 'continue' or 'exit'."""
         env = self.env
-        p.done.add(m.id)
+        mid = m.id
+        p.done.add(mid)
         p.n_measures += 1
-        p.path.append(m.id)
+        p.path.append(mid)
         patience = INF
         if m.patience_days is not None:
-            patience = max(m.patience_days(self.s_patience[m.id]), 0.0)
-        if m.id in self.matching:
-            mq = self.matching[m.id]
+            patience = max(m.patience_days(self.s_patience[mid]), 0.0)
+        if mid in self.matching:
+            mq = self.matching[mid]
             ep = yield from self._acquire(p, mq, "matchning", patience)
             if ep is None:
                 return "exit"
-            d = m.matching.duration_days(self.streams[f"durations:matchning:{m.id}"])
+            d = m.matching.duration_days(self.streams[f"durations:matchning:{mid}"])
             done = yield from self._hold(p, d)
             mq.release()
             ep.end = env.now
@@ -565,11 +637,14 @@ class AmeModel:
                 self._leave_by(p, "deadline", mq.id)
                 return "exit"
             ep.outcome = "matched"
-        q = self.queues[m.id]
-        ep = yield from self._acquire(p, q, "insats", patience)
-        if ep is None:
+        q = self.queues[mid]
+        ep = Episode(p.id, len(self.episodes), mid, "insats", env.now)  # self._episode, inlined
+        self.episodes.append(ep)
+        if q.take_if_free():  # granted at once (no generator for _acquire on the hot path)
+            ep.start = ep.queued
+        elif not (yield from self._wait_in(p, q, ep, patience)):
             return "exit"
-        sd = self.s_durations[m.id]
+        sd = self.s_durations[mid]
         if m.steps is not None:
             d = sum(max(st.duration_days(sd), 0.0) for st in m.steps)
         else:
@@ -577,34 +652,34 @@ class AmeModel:
         if m.max_months is not None:
             d = min(d, m.max_months * DAYS_PER_MONTH)
         # Competing risks inside the measure, on top of the baseline deadline.
-        so = self.s_outcomes[m.id]
-        rates, t_h = self.hazards[m.id], INF
-        if any(rates):
+        so = self.s_outcomes[mid]
+        rates, t_h = self.hazards[mid], INF
+        if rates is not None:
             mult = math.exp(m.distance_effect * (5.0 - p.distance))
             rates = [h * mult for h in rates]
             total = sum(rates)
             if total > 0:
                 t_h = so.exponential(DAYS_PER_MONTH / total)
-        left = p.deadline - env.now
+        left = p.deadline - ep.start
         stay = min(d, t_h, left)
         yield env.timeout(max(stay, 0.0))
         q.release()
-        ep.end = env.now
+        now = ep.end = env.now
         if p.fs_row >= 0 and m.fs_payment_factor != 1.0:
-            self.pop.reduce(p.fs_row, ep.start, env.now, max(m.fs_payment_factor, 0.0))
+            self.pop.reduce(p.fs_row, ep.start, now, max(m.fs_payment_factor, 0.0))
         if stay == left and left <= d and left <= t_h:
             ep.outcome = "deadline"
-            self._leave_by(p, "deadline", m.id)
+            self._leave_by(p, "deadline", mid)
             return "exit"
         if stay == t_h and t_h < d:
             reason = HAZARD_REASONS[so.choice(list(accumulate(rates)))]
             ep.outcome = f"exit:{reason}"
-            self._exit(p, reason, "measure", m.id)
+            self._exit(p, reason, "measure", mid)
             return "exit"
         # Completed: stegförflyttning, then maybe an exit.
         ep.outcome = "completed"
         if m.kind == "kartlaggning":
-            p.last_assessment = env.now
+            p.last_assessment = now
         if m.distance_change is not None:
             p.distance = min(max(p.distance + m.distance_change(so), 0.0), 10.0)
         u = so.random()
@@ -613,7 +688,7 @@ class AmeModel:
             acc += max(prob, 0.0)
             if u < acc:
                 ep.outcome = f"completed:{reason}"
-                self._exit(p, reason, "completion", m.id)
+                self._exit(p, reason, "completion", mid)
                 return "exit"
         return "continue"
 

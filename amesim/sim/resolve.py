@@ -28,7 +28,7 @@ class Resolved(SimpleNamespace):
 class Sampler:
     """A per-event distribution with its parameters fixed for this replication."""
 
-    __slots__ = ("kind", "p", "lo", "hi", "_cum", "_vals")
+    __slots__ = ("kind", "p", "lo", "hi", "_cum", "_vals", "_fixed", "_exp_mean")
 
     def __init__(self, d: Dist, params: dict[str, float]):
         self.kind = d.dist
@@ -41,8 +41,17 @@ class Sampler:
             self._cum = list(np.cumsum(w))
         else:
             self._cum = []
+        # Fast paths of the hot per-event draws, giving the same numbers as the general code
+        # below: a fixed value (clipped once here) and an unbounded exponential.
+        self._fixed = min(max(params["value"], self.lo), self.hi) if self.kind == "fixed" else None
+        unbounded = self.lo == -math.inf and self.hi == math.inf
+        self._exp_mean = params["mean"] if self.kind == "exponential" and unbounded else None
 
     def __call__(self, s: Stream) -> float:
+        if self._fixed is not None:
+            return self._fixed
+        if self._exp_mean is not None:
+            return s.exponential(self._exp_mean)
         p, k = self.p, self.kind
         if k == "fixed":
             v = p["value"]

@@ -8,6 +8,8 @@ other processes either of them has.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable, Iterator
+from itertools import chain
 
 import numpy as np
 
@@ -22,33 +24,30 @@ def seed_sequence(seed: int, replication: int, name: str) -> np.random.SeedSeque
     return np.random.SeedSequence(entropy=seed, spawn_key=(replication, _key(name)))
 
 
-class Stream:
-    """A named random stream with buffered uniforms/exponentials (scalar draws are hot)."""
+def _blocks(draw: Callable[[int], np.ndarray]) -> Iterator[list[float]]:
+    """Blocks of ``_BLOCK`` numbers, each drawn only when the previous one is used up."""
+    while True:
+        yield draw(_BLOCK).tolist()
 
-    __slots__ = ("gen", "_u", "_ui", "_e", "_ei")
+
+class Stream:
+    """A named random stream with buffered uniforms/exponentials (scalar draws are hot).
+
+    ``random()`` and the exponentials are ``__next__`` of a chain of buffered blocks: one
+    C call per draw, no Python frame. A block is drawn from ``gen`` when the previous one
+    is used up, so the numbers are those of drawing ``_BLOCK`` at a time on demand.
+    """
+
+    __slots__ = ("gen", "random", "_exp")
 
     def __init__(self, seed: int, replication: int, name: str):
         self.gen = np.random.Generator(np.random.PCG64(seed_sequence(seed, replication, name)))
-        self._u: list[float] = []
-        self._ui = 0
-        self._e: list[float] = []
-        self._ei = 0
-
-    def random(self) -> float:
-        if self._ui >= len(self._u):
-            self._u = self.gen.random(_BLOCK).tolist()
-            self._ui = 0
-        v = self._u[self._ui]
-        self._ui += 1
-        return v
+        #: A uniform number in [0, 1).
+        self.random: Callable[[], float] = chain.from_iterable(_blocks(self.gen.random)).__next__
+        self._exp: Callable[[], float] = chain.from_iterable(_blocks(self.gen.standard_exponential)).__next__
 
     def exponential(self, mean: float) -> float:
-        if self._ei >= len(self._e):
-            self._e = self.gen.standard_exponential(_BLOCK).tolist()
-            self._ei = 0
-        v = self._e[self._ei]
-        self._ei += 1
-        return v * mean
+        return self._exp() * mean
 
     def choice(self, cumulative: list[float]) -> int:
         """Index drawn with probabilities given as a cumulative list ending at the total."""
