@@ -159,7 +159,7 @@ def unit_of(name: str, model: str) -> str:
     if n in ("distance_min", "distance_max"):
         return "0-10"
     if n in ("places", "persons", "initial_households", "size", "max_measures",
-             "max_cases_per_meeting"):
+             "max_cases_per_meeting", "count"):
         return "count"
     if n in ("on_completion",):
         return "probability"

@@ -151,4 +151,11 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
          "annual_cost_sek": 480000},
     ]
     d["measures"] = measures
+    if draw(st.booleans()):  # people already in the first measure at the start
+        n = draw(st.integers(0, measures[0].get("places", 5)))
+        item: dict[str, Any] = {"measure": "m0", "count": n}
+        item["channel"] = draw(st.sampled_from([None, "eb", "af"]))
+        if draw(st.booleans()):
+            item["elapsed_share"] = draw(st.floats(0, 1))
+        d["initial_participants"] = [{k: v for k, v in item.items() if v is not None}]
     return d

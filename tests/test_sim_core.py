@@ -34,8 +34,10 @@ def check_invariants(model) -> None:  # noqa: ANN001 - AmeModel
     eps = defaultdict(list)
     for e in model.episodes:
         eps[e.pid].append(e)
+    t0 = model.cal.t0
     for p in ps:
-        assert model.cal.t0 <= p.arrival < end
+        # Initial participants began their measure before the start; everyone else arrives after.
+        assert (p.arrival <= t0) if p.initial else (t0 <= p.arrival < end)
         if p.exit_day is None:
             assert p.exit_reason is None
         else:
@@ -74,7 +76,7 @@ def check_invariants(model) -> None:  # noqa: ANN001 - AmeModel
         starts = np.array([a for a, _, _ in iv])
         stops = np.array([b for _, b, _ in iv])
         amounts = np.array([w for _, _, w in iv])
-        for t in np.unique(starts):
+        for t in np.unique(np.maximum(starts, t0)):  # capacity exists from t0 on
             in_use = amounts[(starts <= t) & (stops > t)].sum()
             cap = cs[np.searchsorted(ts, t, side="right") - 1]
             assert in_use <= cap + 1e-6 + EPS * len(iv), f"{pool} over capacity at day {t}: {in_use} > {cap}"

@@ -85,6 +85,8 @@ CASES: dict[str, tuple[str, int | None, str, str]] = {
     "undefined_channel": ("undefined_channel.yaml", 5,
                           "measures[3](praktik).eligibility.channels[0]",
                           "expected one of: af, eb, ferie"),
+    "initial_above_places": ("initial_above_places.yaml", 4, "initial_participants[0].count",
+                             "14 people in measure 'praktik' at the start, but it has only 10 places"),
     "segment_mix_zero": ("segment_mix_zero.yaml", 4, "population.segments",
                          "weights must not all be zero"),
     "duplicate_id": ("duplicate_id.yaml", 65, "staff[2](handledare).id",

@@ -29,7 +29,7 @@ EXIT_ORDER = ["arbete", "studier", "annan_myndighet", "slutfort_uppdrag", "annat
 _PARTICIPANT_FIELDS = ("id", "channel", "segment", "unit", "age", "distance_start", "distance",
                        "fs_row", "household", "arrival", "exit_day", "exit_reason", "exit_cause",
                        "exit_stage", "n_measures", "wait_days", "path", "status_6m", "fs_return_day",
-                       "ips")
+                       "ips", "initial")
 _EPISODE_FIELDS = ("pid", "seq", "stage", "kind", "queued", "start", "end", "outcome")
 
 
@@ -123,6 +123,7 @@ def participants_table(m: AmeModel, rep: int) -> pd.DataFrame:
         "fs_return_day": _floats(c["fs_return_day"]),
         "ips": np.array(c["ips"], bool),
         "in_warmup": arrival < 0,
+        "initial": np.array(c["initial"], bool),  # in a measure at the start (arrival_day before it)
     })
     df.attrs["horizon_day"] = end
     return df

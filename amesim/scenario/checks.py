@@ -67,6 +67,8 @@ RANGES: dict[tuple[str, str], tuple[float, float, bool, str]] = {
     ("Tax", "wage_sek_per_month"): _NONNEG,
     ("Economics", "fs_indexation_per_year"): _GROWTH,
     ("Economics", "cost_indexation_per_year"): _GROWTH,
+    ("InitialParticipants", "count"): _NONNEG,
+    ("InitialParticipants", "elapsed_share"): _SHARE,
 }
 
 
@@ -247,7 +249,81 @@ def cross_check(s: Scenario) -> list[Problem]:
         ids(u.side_track, measures, (*p, "side_track"), "measure")
         if u.reassessment is not None and u.reassessment not in measures:
             out.append(((*p, "reassessment"), _unknown(u.reassessment, measures, "measure")))
+    _check_initial(s, segs, chans, measures, seg_mix, out)
     return out
+
+
+def _check_initial(s: Scenario, segs: set[str], chans: set[str], measures: set[str],
+                   seg_mix, out: list[Problem]) -> None:  # type: ignore[no-untyped-def]
+    """``initial_participants``: references, a mix that may enter, and room in fixed places."""
+    by_measure = s.by_id("measures")
+    at_start: dict[str, float] = {}
+    for i, item in enumerate(s.initial_participants):
+        p = ("initial_participants", i)
+        if item.measure not in measures:
+            out.append(((*p, "measure"), _unknown(item.measure, measures, "measure")))
+            continue
+        m = by_measure[item.measure]
+        at_start[m.id] = at_start.get(m.id, 0.0) + item.count.bounds()[1]
+        if item.channel is not None:
+            if item.channel not in chans:
+                out.append(((*p, "channel"), _unknown(item.channel, chans, "channel")))
+                continue
+            if m.eligibility.channels is not None and item.channel not in m.eligibility.channels:
+                out.append(((*p, "channel"), f"measure {m.id!r} does not take participants from "
+                            f"channel {item.channel!r} (eligibility.channels)"))
+        channel = initial_channel(s, item)
+        if channel is None:
+            out.append(((*p, "channel"), f"no channel reaches measure {m.id!r} (its unit "
+                        f"{m.unit!r}); name the channel these people came by"))
+            continue
+        if item.segments is not None:
+            seg_mix(item.segments, (*p, "segments"))
+            if any(k not in segs for k in item.segments):
+                continue
+        if not initial_mix(s, item, channel):
+            out.append(((*p, "segments"), f"no segment of the mix may enter measure {m.id!r} "
+                        "(eligibility.segments); give a mix of eligible segments"))
+    for i, item in enumerate(s.initial_participants):
+        m = by_measure.get(item.measure)
+        if m is None or m.places is None or m.places.uncertain or m.id not in at_start:
+            continue
+        places = math.floor(m.places.point + 1e-9)
+        total = at_start.pop(m.id)  # reported once, at the measure's first item
+        if total > places:
+            out.append((("initial_participants", i, "count"), f"{total:g} people in measure "
+                        f"{m.id!r} at the start, but it has only {places} places"))
+
+
+def initial_channel(s: Any, item: Any) -> str | None:
+    """The channel initial participants came by: the item's, else the first channel that
+    assigns the measure directly, else the first one the measure's unit receives (explicitly
+    or by its target) and the measure accepts. Works on the scenario and on its resolved form."""
+    if item.channel is not None:
+        return item.channel
+    m = next(x for x in s.measures if x.id == item.measure)
+    allowed = m.eligibility.channels
+    ok = [c for c in s.channels if allowed is None or c.id in allowed]
+    for c in ok:
+        if c.first_measure == m.id:
+            return c.id
+    for c in ok:
+        if c.unit == m.unit or (c.unit is None and any(
+                u.id == m.unit and _targets(u, c.id, None) for u in s.units)):
+            return c.id
+    return None
+
+
+def initial_mix(s: Any, item: Any, channel: str) -> dict[str, float]:
+    """Segment weights of initial participants: the item's mix, else the channel's (the
+    population's for ekonomiskt_bistand), without segments the measure does not take."""
+    m = next(x for x in s.measures if x.id == item.measure)
+    mix = item.segments
+    if mix is None:
+        c = next(x for x in s.channels if x.id == channel)
+        mix = s.population.segments if c.kind == "ekonomiskt_bistand" else c.segments
+    allowed = m.eligibility.segments
+    return {k: w for k, w in mix.items() if w > 0 and (allowed is None or k in allowed)}
 
 
 def _targets(unit, channel: str, segment: str | None) -> bool:  # type: ignore[no-untyped-def]

@@ -522,6 +522,33 @@ class Economics(Strict):
     tax: Tax | None = None
 
 
+# --------------------------------------------------------------------------- initial state
+
+
+class InitialParticipants(Strict):
+    """People already in a measure on the first simulated day (the realistic initial state).
+
+    They count as participants from the start, not as new arrivals: their ``arrival_day`` is
+    the day they notionally started the measure, before the simulation starts.
+    """
+
+    measure: str = Field(description="Measure id the people are in at the start.")
+    count: Quantity = Field(description="People in the measure at the start (drawn once per "
+                            "replication if uncertain).")
+    segments: dict[str, float] | None = Field(
+        None, description="Segment mix (weights). Default: the channel's mix (the population's "
+        "for ekonomiskt_bistand), limited to the measure's eligible segments."
+    )
+    channel: str | None = Field(
+        None, description="Channel they came by. Default: the first channel that assigns the "
+        "measure directly (first_measure), else the first channel received by the measure's unit."
+    )
+    elapsed_share: Quantity | None = Field(
+        None, description="Share of the planned duration already done. Default: uniform 0-1 per "
+        "person (the residual of a renewal process)."
+    )
+
+
 # --------------------------------------------------------------------------- scenario
 
 
@@ -539,6 +566,10 @@ class Scenario(Strict):
     measures: list[Measure]
     after_exit: AfterExit
     economics: Economics = Field(default_factory=Economics)
+    initial_participants: list[InitialParticipants] = Field(
+        default_factory=list, description="People already in measures on the first simulated "
+        "day (time.start_date minus warmup_days)."
+    )
 
     def by_id(self, section: str) -> dict[str, Any]:
         return {item.id: item for item in getattr(self, section)}

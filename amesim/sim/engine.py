@@ -22,11 +22,12 @@ import numpy as np
 import simpy
 from simpy.events import Initialize
 
+from ..scenario.checks import initial_channel, initial_mix
 from .allocator import Pool, Queue, set_capacity
 from .calendar import DAYS_PER_MONTH, Calendar
 from .population import Population, poisson_times
 from .resolve import Resolved, ScheduleFn
-from .rng import Streams
+from .rng import Stream, Streams
 
 INF = math.inf
 HAZARD_REASONS = ("arbete", "studier", "annan_myndighet", "annat")
@@ -78,6 +79,7 @@ class Participant:
     status_6m: str | None = None
     fs_return_day: float | None = None
     ips: bool = False
+    initial: bool = False
 
 
 class Episode:
@@ -250,6 +252,8 @@ class AmeModel:
         for u in self.r.units:
             if u.beredning.model == "samverkansforum":
                 env.process(self._forum(u))
+        if self.r.initial_participants:
+            env.process(self._initial())
         env.process(self._arrivals())
         if any(c.kind == "ekonomiskt_bistand" for c in self.r.channels):
             env.process(self._referrals())
@@ -411,16 +415,24 @@ class AmeModel:
         u = self._unit_for(c, seg_id)
         p = Participant(len(self.participants), cid, seg_id, u.id, age, dist, dist, t, seg.priority)
         self.participants.append(p)
-        sf = self.s_support[cid]
+        self._link(p, c, u, t, row, self.s_support[cid], self.s_deadline[cid], 2)
+        Journey(self.env, self._journey(p, c, u))
+
+    def _link(self, p: Participant, c: Resolved, u: Resolved, t: float, row: int, sf: Stream,
+              sd: Stream, origin: int) -> None:
+        """Link ``p`` to a household on support (``row``, or one drawn from ``sf`` with the
+        segment's fs_share, a new spell of ``origin`` if no household is free) and set the
+        deadline from day ``t``: the earliest of the counterfactual exit, KROM, sanction."""
+        pop = self.pop
+        seg = self.segments[p.segment]
         if row < 0 and sf.random() < seg.fs_share:
             row = pop.pick_for_channel(t, sf)
             if row < 0:
-                row = int(pop.add(np.array([t]), np.array([self.seg_index[seg_id]]), 2, np.array([True]))[0])
+                row = int(pop.add(np.array([t]), np.array([self.seg_index[p.segment]]), origin,
+                                  np.array([True]))[0])
         if row >= 0:
             pop.take(row, p.id)
             p.fs_row, p.household = row, int(pop.household[row])
-        # Deadline: the earliest of the counterfactual exit, KROM, sanction.
-        sd = self.s_deadline[cid]
         if row >= 0:
             base = float(pop.cf_end[row])
         else:
@@ -435,7 +447,69 @@ class AmeModel:
             k = t + sd.exponential(DAYS_PER_MONTH / u.sanction_per_month)
             if k < p.deadline:
                 p.deadline, p.deadline_reason = k, "sanktion"
-        Journey(self.env, self._journey(p, c, u))
+
+    def _initial(self):
+        """Create ``initial_participants``: people already in a measure on day t0.
+
+        A process started after the summer one, so that the places and staff of day t0 are
+        set when the people take them. Each is drawn from the stream ``initial:<measure>``
+        (segment, attributes, duration, link to support, deadline, outcome of this stay), so
+        arrivals and the households' draws stay as without them (common random numbers;
+        later measures, exits and new households share the streams of everyone). Their stay is the
+        residual of a renewal process: planned duration x U(0, 1) left (or x (1 -
+        elapsed_share)); the part already done is before t0, and so are their arrival day
+        and the start of that measure episode, so they are participants from the start but
+        never new arrivals. A person on ekonomiskt bistånd (or, from another channel, with
+        the segment's fs_share) is linked to a household on support, a new one started at
+        t0 if none is free. Those the measure has no room for (a drawn number of places or
+        staff below the count) queue for it from t0. Then they go on like anyone else.
+        """
+        env, pop, t0 = self.env, self.pop, self.cal.t0
+        for item in self.r.initial_participants:
+            m = self.measures[item.measure]
+            s = self.streams[f"initial:{m.id}"]
+            cid = initial_channel(self.r, item)
+            c = self.channels[cid]
+            u = self.units[m.unit]
+            mix = initial_mix(self.r, item, cid)
+            ids, cum = list(mix), list(accumulate(mix.values()))
+            q = self.queues[m.id]
+            for _ in range(int(round(max(item.count, 0.0)))):
+                seg = self.segments[ids[s.choice(cum)]]
+                age = seg.age(s)
+                dist = min(max(seg.distance(s), 0.0), 10.0)
+                if m.steps is not None:
+                    d = sum(max(st.duration_days(s), 0.0) for st in m.steps)
+                else:
+                    d = max(m.duration_days(s), 0.0)
+                if m.max_months is not None:
+                    d = min(d, m.max_months * DAYS_PER_MONTH)
+                done = item.elapsed_share if item.elapsed_share is not None else s.random()
+                left = d * (1.0 - min(max(done, 0.0), 1.0))
+                began = t0 - (d - left)
+                p = Participant(len(self.participants), cid, seg.id, u.id, age, dist, dist, began,
+                                seg.priority, initial=True)
+                self.participants.append(p)
+                row = -1
+                if c.kind == "ekonomiskt_bistand":  # referred by the social office: on support
+                    row = pop.pick_for_channel(t0, s)
+                    if row < 0:
+                        row = int(pop.add(np.array([t0]), np.array([self.seg_index[seg.id]]), 0,
+                                          np.array([True]))[0])
+                self._link(p, c, u, t0, row, s, s, 0)
+                if u.case_manager is not None and self.case_q[u.id].take_if_free():
+                    ep = self._episode(p, f"handlaggare:{u.id}", "handlaggare")
+                    ep.start = t0
+                    p.case_queue = self.case_q[u.id]
+                    self._open_case[p.id] = ep
+                placed = None
+                if q.take_if_free():
+                    ep = self._episode(p, m.id, "insats")
+                    ep.queued = ep.start = began
+                    placed = (ep, left, s)
+                Journey(env, self._journey(p, c, u, (m, placed)))
+        return
+        yield  # unreachable: makes this a generator, to run as a process
 
     def _episode(self, p: Participant, stage: str, kind: str) -> Episode:
         ep = Episode(p.id, len(self.episodes), stage, kind, self.env.now)
@@ -493,16 +567,28 @@ class AmeModel:
             cum = list(accumulate(mix[k] for k in ids))
             self._exit(p, ids[self.streams["baseline"].choice(cum)], "baseline", stage)
 
-    def _journey(self, p: Participant, c: Resolved, u: Resolved):
-        first = c.first_measure
-        if first is None and not (yield from self._referral(p, u)):
-            return
-        if u.process_model == "process" and first is None:
-            yield from self._process_track(p, u)
-            return
+    def _journey(self, p: Participant, c: Resolved, u: Resolved,
+                 initial: tuple[Resolved, tuple | None] | None = None):
+        """A participant's way through the AME. ``initial``: (measure, placement) of someone
+        in or queueing for a measure at the start (see :meth:`_initial`), who goes on from it."""
+        if initial is not None:
+            m, placed = initial
+            if (yield from self._measure(p, m, placed)) != "continue":
+                return
+            if u.process_model == "process":
+                yield from self._process_track(p, u, m.id)
+                return
+            mid = self._next_individual(p, u)
+        else:
+            first = c.first_measure
+            if first is None and not (yield from self._referral(p, u)):
+                return
+            if u.process_model == "process" and first is None:
+                yield from self._process_track(p, u)
+                return
+            mid = first if first is not None else self._next_individual(p, u)
         # The individual model: measures chosen one at a time by the unit's routing. (Inline,
         # not a sub-generator: every resumption in a measure passes through each layer.)
-        mid = first if first is not None else self._next_individual(p, u)
         while mid is not None:
             result = yield from self._measure(p, self.measures[mid])
             if result != "continue":
@@ -596,8 +682,13 @@ class AmeModel:
                 return mids[self.s_routing[u.id].choice(cum)]
         return None
 
-    def _process_track(self, p: Participant, u: Resolved):
+    def _process_track(self, p: Participant, u: Resolved, after: str | None = None):
+        """The fixed sequence (and side track); ``after``: go on after this measure."""
         track, idx, side = u.sequence, 0, False
+        if after in u.sequence:
+            idx = u.sequence.index(after) + 1
+        elif after in u.side_track:
+            track, idx, side = u.side_track, u.side_track.index(after) + 1, True
         s = self.s_routing[u.id]
         while idx < len(track):
             m = self.measures[track[idx]]
@@ -613,46 +704,50 @@ class AmeModel:
                 idx += 1
         self._exit(p, "slutfort_uppdrag", "completion", p.path[-1] if p.path else "beredning")
 
-    def _measure(self, p: Participant, m: Resolved):
-        """Matching (if any), queue, stay. Returns 'continue' or 'exit'."""
+    def _measure(self, p: Participant, m: Resolved, placed: tuple | None = None):
+        """Matching (if any), queue, stay. Returns 'continue' or 'exit'. ``placed``: (episode,
+        days left, stream) of someone already in the measure at the start: only the stay."""
         env = self.env
         mid = m.id
         p.done.add(mid)
         p.n_measures += 1
         p.path.append(mid)
-        patience = INF
-        if m.patience_days is not None:
-            patience = max(m.patience_days(self.s_patience[mid]), 0.0)
-        if mid in self.matching:
-            mq = self.matching[mid]
-            ep = yield from self._acquire(p, mq, "matchning", patience)
-            if ep is None:
-                return "exit"
-            d = m.matching.duration_days(self.streams[f"durations:matchning:{mid}"])
-            done = yield from self._hold(p, d)
-            mq.release()
-            ep.end = env.now
-            if not done:
-                ep.outcome = "deadline"
-                self._leave_by(p, "deadline", mq.id)
-                return "exit"
-            ep.outcome = "matched"
         q = self.queues[mid]
-        ep = Episode(p.id, len(self.episodes), mid, "insats", env.now)  # self._episode, inlined
-        self.episodes.append(ep)
-        if q.take_if_free():  # granted at once (no generator for _acquire on the hot path)
-            ep.start = ep.queued
-        elif not (yield from self._wait_in(p, q, ep, patience)):
-            return "exit"
-        sd = self.s_durations[mid]
-        if m.steps is not None:
-            d = sum(max(st.duration_days(sd), 0.0) for st in m.steps)
+        if placed is not None:
+            ep, d, so = placed
         else:
-            d = max(m.duration_days(sd), 0.0)
-        if m.max_months is not None:
-            d = min(d, m.max_months * DAYS_PER_MONTH)
+            patience = INF
+            if m.patience_days is not None:
+                patience = max(m.patience_days(self.s_patience[mid]), 0.0)
+            if mid in self.matching:
+                mq = self.matching[mid]
+                ep = yield from self._acquire(p, mq, "matchning", patience)
+                if ep is None:
+                    return "exit"
+                d = m.matching.duration_days(self.streams[f"durations:matchning:{mid}"])
+                done = yield from self._hold(p, d)
+                mq.release()
+                ep.end = env.now
+                if not done:
+                    ep.outcome = "deadline"
+                    self._leave_by(p, "deadline", mq.id)
+                    return "exit"
+                ep.outcome = "matched"
+            ep = Episode(p.id, len(self.episodes), mid, "insats", env.now)  # self._episode, inlined
+            self.episodes.append(ep)
+            if q.take_if_free():  # granted at once (no generator for _acquire on the hot path)
+                ep.start = ep.queued
+            elif not (yield from self._wait_in(p, q, ep, patience)):
+                return "exit"
+            sd = self.s_durations[mid]
+            if m.steps is not None:
+                d = sum(max(st.duration_days(sd), 0.0) for st in m.steps)
+            else:
+                d = max(m.duration_days(sd), 0.0)
+            if m.max_months is not None:
+                d = min(d, m.max_months * DAYS_PER_MONTH)
+            so = self.s_outcomes[mid]
         # Competing risks inside the measure, on top of the baseline deadline.
-        so = self.s_outcomes[mid]
         rates, t_h = self.hazards[mid], INF
         if rates is not None:
             mult = math.exp(m.distance_effect * (5.0 - p.distance))
@@ -660,7 +755,7 @@ class AmeModel:
             total = sum(rates)
             if total > 0:
                 t_h = so.exponential(DAYS_PER_MONTH / total)
-        left = p.deadline - ep.start
+        left = p.deadline - env.now  # the start (env.now), or t0 for someone placed at the start
         stay = min(d, t_h, left)
         yield env.timeout(max(stay, 0.0))
         q.release()
