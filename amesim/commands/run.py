@@ -104,7 +104,7 @@ def _fmt(v: float) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
     a = abs(v)
-    if a >= 1e5:
+    if a >= 1000:  # thousands separated by a space, as in Swedish reports
         return f"{v:,.0f}".replace(",", " ")
     return f"{v:.3g}" if a < 10 else f"{v:.1f}"
 
