@@ -104,3 +104,26 @@ def test_every_source_is_given_and_every_assumption_has_a_reason(path: Path) -> 
 def test_all_bundled_scenarios_are_checked() -> None:
     names = {p.name for p in BUNDLED}
     assert {"bollebygd.yaml", "ekero_separate.yaml", "ekero_merged.yaml"} <= names
+
+
+def _mixes(scenario: Any) -> Iterator[tuple[str, dict, str | None]]:
+    """Weight mixes that are estimates (more than one entry) with the source given for them."""
+    pop = scenario.population
+    yield "population.segments", pop.segments, pop.segments_source
+    for c in scenario.channels:
+        if c.kind != "ekonomiskt_bistand":  # that channel uses the population's mix
+            yield f"channels.{c.id}.segments", c.segments, c.segments_source
+    for u in scenario.units:
+        for i, rule in enumerate(u.routing):
+            yield f"units.{u.id}.routing[{i}].measures", rule.measures, rule.source
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
+def test_every_weight_mix_has_a_source(path: Path) -> None:
+    """Segment mixes and routing weights are estimates too: plain dicts of weights carry
+    their source beside them (``segments_source``, a routing rule's ``source``)."""
+    scenario = load_scenario(path).scenario
+    mixes = [(loc, src) for loc, mix, src in _mixes(scenario) if len(mix) > 1]
+    assert mixes, f"{path.name}: no weight mixes found"
+    bad = [f"{loc}: {src!r} ({why})" for loc, src in mixes if (why := source_problem(src))]
+    assert not bad, f"{path.name}: {len(bad)} weight mixes break the rule:\n" + "\n".join(bad)

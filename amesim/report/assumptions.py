@@ -22,7 +22,17 @@ from ..scenario.values import Dist, Quantity
 from . import fmt
 from .labels import Labels, pretty_id
 
-SKIP = {"id", "name", "description", "source", "kind", "unit", "pool", "remove"}
+SKIP = {"id", "name", "description", "source", "segments_source", "kind", "unit", "pool", "remove"}
+
+
+def _mix_source(model: BaseModel, name: str) -> str:
+    """The source a model gives for its weight mix ``name`` (``segments_source``; a routing
+    rule's ``source`` for its ``measures``): plain dicts of weights cannot carry one."""
+    fields = type(model).model_fields
+    for key in (f"{name}_source", "source" if name == "measures" else ""):
+        if key and key in fields and isinstance(getattr(model, key), str):
+            return getattr(model, key)
+    return ""
 
 _FIELD_SV = {
     "start_date": "startdatum", "horizon_years": "tidshorisont (år)", "warmup_days": "uppvärmning (dagar)",
@@ -151,7 +161,7 @@ def walk(model: BaseModel, prefix: tuple[str, ...] = (), against_defaults: bool 
                 yield Leaf((*path, str(k)), x, "; ".join(_sources(x)), _uncertain(x), True)
             continue
         if _is_leaf(v):
-            yield Leaf(path, v, "; ".join(_sources(v)), _uncertain(v), True)
+            yield Leaf(path, v, "; ".join(_sources(v)) or _mix_source(model, name), _uncertain(v), True)
             continue
         if isinstance(v, list):
             for i, item in enumerate(v):

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .values import Dist, Quantity, Strict
+from .values import Dist, Quantity, Source, Strict
 
 Id = Annotated[
     str,
@@ -192,6 +192,7 @@ class Population(Strict):
     inflow_per_month: Schedule = Field(description="New households per month.")
     payment_sek_per_month: Dist = Field(description="Monthly payment per household, SEK.")
     segments: dict[str, float] = Field(description="Mix of segments among households (weights).")
+    segments_source: Source = Field(None, description="Where the segment mix comes from.")
     work_related_share: Quantity = Field(
         description="Share of households whose support is due to unemployment, i.e. who can be "
         "referred to the AME."
@@ -226,6 +227,7 @@ class Channel(Strict):
         default_factory=dict,
         description="Segment mix (weights). Ignored for ekonomiskt_bistand (population mix).",
     )
+    segments_source: Source = Field(None, description="Where the segment mix comes from.")
     unit: str | None = Field(None, description="Unit receiving the channel; default: by target.")
     first_measure: str | None = Field(
         None, description="Measure the referrer assigns directly, skipping beredning."
@@ -417,6 +419,7 @@ class RouteRule(Strict):
 
     when: Condition = Field(default_factory=Condition)
     measures: dict[str, float] = Field(description="Candidate measures with weights.")
+    source: Source = Field(None, description="Where the weights come from.")
 
 
 class CaseManager(Strict):
