@@ -205,3 +205,15 @@ def test_staff_absence_reduces_capacity_in_summer():
     inside = [c for t, c in zip(ts, cs, strict=True) if any(a <= t < b for a, b in summer)]
     assert inside and min(inside) < 3.0
     assert max(cs) == pytest.approx(3.0)
+
+
+def test_horizon_counts_whole_calendar_years():
+    """5 years from 2016-01-01 include both leap days: the last budget year is complete."""
+    import datetime as dt
+
+    from amesim.sim.calendar import horizon_days
+
+    assert horizon_days(dt.date(2016, 1, 1), 5) == (dt.date(2021, 1, 1) - dt.date(2016, 1, 1)).days == 1827
+    assert horizon_days(dt.date(2021, 1, 1), 5) == 1826
+    assert horizon_days(dt.date(2020, 2, 29), 1) == 365  # to 28 February 2021
+    assert horizon_days(dt.date(2021, 1, 1), 0.5) == 183  # a fractional rest: 365.25 a year

@@ -328,7 +328,8 @@ def scenario_changes(base: dict[str, Any], alt: dict[str, Any], labels: Labels) 
         absent = labels.sv_en("finns inte", "does not exist")
         rows.append({"parameter": describe_path(item, labels), "field": ".".join(item),
                      "base": absent if what == "new" else present,
-                     "alternative": present if what == "new" else absent, "source": ""})
+                     "alternative": present if what == "new" else absent, "source": "",
+                     "choice": True})
     whole = {k for k in ia if k not in ib} | {k for k in ib if k not in ia}
     for key in [*a, *(k for k in b if k not in a)]:
         leaf0 = a.get(key) or b.get(key)
@@ -342,7 +343,9 @@ def scenario_changes(base: dict[str, Any], alt: dict[str, Any], labels: Labels) 
         leaf = va or vb
         assert leaf is not None
         rows.append({"parameter": describe_path(leaf.path, labels), "field": key,
-                     "base": tb, "alternative": ta, "source": (va.source if va else "")})
+                     "base": tb, "alternative": ta, "source": (va.source if va else ""),
+                     # a value that exists in only one scenario follows a change of structure
+                     "choice": va is None or vb is None or is_choice(leaf.path, leaf.value)})
     # Plain numbers (e.g. staff.x.persons) cannot carry a source; they change together with
     # a sourced sibling of the same item (staff.x.fte), whose source covers them.
     sibling: dict[str, str] = {}
@@ -352,4 +355,4 @@ def scenario_changes(base: dict[str, Any], alt: dict[str, Any], labels: Labels) 
     for r in rows:
         if not r["source"] and "." in r["field"]:
             r["source"] = sibling.get(r["field"].rsplit(".", 1)[0], "")
-    return pd.DataFrame(rows, columns=["parameter", "field", "base", "alternative", "source"])
+    return pd.DataFrame(rows, columns=["parameter", "field", "base", "alternative", "source", "choice"])

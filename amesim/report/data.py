@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from ..results.intervals import integral
+from ..sim.calendar import horizon_days
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def point(q: Any, default: float = math.nan) -> float:
 
 @dataclass(frozen=True)
 class Window:
-    """The reported window: day 0 = start_date, H = round(horizon_years x 365.25)."""
+    """The reported window: day 0 = start_date, H days as the simulation counts them."""
 
     start: dt.date
     horizon_days: float
@@ -62,7 +63,7 @@ class Window:
         t = (resolved or {}).get("time") or {}
         try:
             start = dt.date.fromisoformat(str(t["start_date"]))
-            return cls(start, float(round(float(t["horizon_years"]) * 365.25)),
+            return cls(start, float(horizon_days(start, float(t["horizon_years"]))),
                        float(t.get("warmup_days") or 0.0))
         except (KeyError, TypeError, ValueError):
             return None

@@ -866,9 +866,10 @@ def build_compare_page(cd: CompareData, lang: str, threshold: int) -> tuple[Page
                 out.append(page.note(sv("Inga ändrade parametrar.", "No changed parameters.")))
                 continue
             nosrc = f'<span class="missing">{e(sv("källa saknas", "no source"))}</span>'
+            chosen = f'<span class="ci">{e(sv("scenariots val", "set by the scenario"))}</span>'
             rows = "".join(f'<tr><td>{e(r.parameter)}<span class="ci"><code>{e(r.field)}</code></span></td>'
                            f"<td>{e(r.base)}</td><td>{e(r.alternative)}</td>"
-                           f"<td>{e(r.source) if r.source else nosrc}</td></tr>"
+                           f"<td>{e(r.source) if r.source else (chosen if r.choice else nosrc)}</td></tr>"
                            for r in t.itertuples())
             table = (f'<div class="scroll"><table><thead><tr><th>{e(sv("Parameter", "Parameter"))}</th>'
                      f'<th>{e(names[cd.base])}</th><th>{e(names[alt])}</th><th>{e(sv("Källa", "Source"))}</th></tr></thead>'

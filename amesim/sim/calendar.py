@@ -14,6 +14,18 @@ import numpy as np
 DAYS_PER_MONTH = 365.25 / 12
 
 
+def horizon_days(start: dt.date, years: float) -> int:
+    """Days in ``years`` from ``start``: whole years by the calendar, so 5 years from
+    2016-01-01 end on 2020-12-31 (two leap days) and the last budget year is complete;
+    a fractional rest counts 365.25 days a year."""
+    whole = int(years)
+    try:
+        end = start.replace(year=start.year + whole)
+    except ValueError:  # 29 February in a year that has none
+        end = start.replace(year=start.year + whole, day=28)
+    return (end - start).days + round((years - whole) * 365.25)
+
+
 @dataclass(frozen=True)
 class Calendar:
     start_date: dt.date

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..scenario.model import Scenario
-from .calendar import Calendar
+from .calendar import Calendar, horizon_days
 from .engine import AmeModel, paused_gc
 from .resolve import resolve
 from .rng import Streams
@@ -19,7 +19,7 @@ def calendar_of(s: Scenario) -> Calendar:
     return Calendar(
         start_date=t.start_date,
         warmup_days=t.warmup_days,
-        horizon_days=round(t.horizon_years * 365.25),
+        horizon_days=horizon_days(t.start_date, t.horizon_years),
         summer_start=t.summer.start,
         summer_end=t.summer.end,
     )
