@@ -249,12 +249,16 @@ def test_report_failure_keeps_tables_and_exits_1(tmp_path: Path, monkeypatch: py
     assert (tmp_path / "r" / "kpis.parquet").exists()
 
 
-def test_bad_options_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(SystemExit):
-        main(["run", str(FIXTURE), "--jobs", "0", "--out", str(tmp_path / "x")])
-    with pytest.raises(SystemExit):
-        main(["run", str(FIXTURE), "--scheduler", "tcp://x:1", "--dask-local", "2"])
-    assert main(["run", str(FIXTURE), "--precision", "-1", "--out", str(tmp_path / "y")]) == 1
+def test_bad_options_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Usage errors exit 2 with a message, before anything runs or is written."""
+    bad = [["--jobs", "0"], ["--scheduler", "tcp://x:1", "--dask-local", "2"],
+           ["--precision", "-1"], ["-n", "0"]]
+    for i, extra in enumerate(bad):
+        with pytest.raises(SystemExit) as exc:
+            main(["run", str(FIXTURE), *extra, "--out", str(tmp_path / f"x{i}")])
+        assert exc.value.code == 2, extra
+        assert capsys.readouterr().err.startswith("error: "), extra
+        assert not (tmp_path / f"x{i}").exists(), extra
 
 
 def test_progress_bar_is_quiet_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:

@@ -61,15 +61,27 @@ def precision_rule(args: argparse.Namespace, **kw: object) -> PrecisionRule | No
                          max_replications=args.max_replications, **kw)  # type: ignore[arg-type]
 
 
+def _usage_error(message: str) -> None:
+    """Bad options are usage errors: exit status 2, like argparse and invalid scenarios."""
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def check_args(args: argparse.Namespace) -> None:
     if args.replications is not None and args.replications < 1:
-        raise SystemExit("error: --replications must be at least 1")
+        _usage_error("--replications must be at least 1")
     if args.jobs is not None and args.jobs < 1:
-        raise SystemExit("error: --jobs must be at least 1")
+        _usage_error("--jobs must be at least 1")
     if args.dask_local is not None and args.dask_local < 1:
-        raise SystemExit("error: --dask-local must be at least 1")
+        _usage_error("--dask-local must be at least 1")
     if args.scheduler and args.dask_local:
-        raise SystemExit("error: give either --scheduler or --dask-local, not both")
+        _usage_error("give either --scheduler or --dask-local, not both")
+    precision = getattr(args, "precision", None)
+    if precision is not None and not precision > 0:
+        _usage_error("--precision must be a positive number, e.g. 0.05 for ±5 %")
+    cap = getattr(args, "max_replications", None)
+    if cap is not None and cap < 2:
+        _usage_error("--max-replications must be at least 2")
 
 
 def engine_from(args: argparse.Namespace):  # -> Engine (import kept lazy: dask is slow to import)
