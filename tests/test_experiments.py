@@ -19,6 +19,7 @@ from amesim.experiments import (
     compare_scenarios,
     mser,
     paired_differences,
+    remaining_trend,
     run_experiment,
     scenario_keys,
 )
@@ -180,6 +181,20 @@ def test_mser5_finds_initial_transient() -> None:
     assert mser(rng.normal(0, 1, 300)).truncation <= 30
     with pytest.raises(ValueError):
         mser(np.ones(10))
+
+
+def test_remaining_trend_tells_a_trend_from_a_warm_up() -> None:
+    rng = np.random.default_rng(3)
+    months = np.arange(60)
+    trend = 80 - 0.3 * months + rng.normal(0, 1, 60)  # falls by ~22 % of its level
+    flat = 70 + rng.normal(0, 1, 60)
+    assert remaining_trend(trend, 0) == pytest.approx(-0.3 * 59 / trend.mean(), rel=0.15)
+    assert remaining_trend(flat, 0) is None
+    warm = np.concatenate([np.linspace(0, 70, 12), flat[:48]])  # a warm-up, then steady
+    assert remaining_trend(warm, mser(warm).truncation) is None
+    summer = np.where(months % 12 == 6, 15.0, 0.0) + rng.normal(0, 3, 60)  # feriejobb spikes
+    assert remaining_trend(80 - 0.25 * months + summer, 20) is not None  # seen through the season
+    assert remaining_trend(70 + summer, 0) is None
 
 
 def test_warmup_cli_pilot_and_run_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

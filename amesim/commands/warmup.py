@@ -51,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
               "from an empty start (no warm-up):")
         print(f"  discard the first {s.months} months: suggested time.warmup_days: {s.warmup_days} "
               f"(scenario has {current:g})")
+    if s.trend is not None:
+        print(f"  warning: {what} still changes by {100 * s.trend:+.0f} % over the kept months (a "
+              "significant trend): MSER cannot tell a warm-up from a trend such as scheduled changes "
+              "in referrals, so the cut may be too long; judge by the measures' durations too")
     if s.at_limit:
         print("  warning: the best truncation is at the end of the searched half; the series may not "
               "reach a steady state - run a longer pilot (--years) or check the metric")

@@ -57,6 +57,42 @@ def mser(series: np.ndarray | list[float], batch: int = 5, max_fraction: float =
     return MserResult(best * batch, batch, stat, best == last and last > 0)
 
 
+def remaining_trend(series: np.ndarray | list[float], start: int, alpha: float = 0.01,
+                    material: float = 0.10) -> float | None:
+    """Relative change the fitted line shows over ``series[start:]``, if it is significant.
+
+    MSER reads a trend as an unfinished warm-up and cuts it away; a scenario with scheduled
+    changes (AF referrals falling year by year) then gets a needlessly long warm-up. A
+    least-squares slope with p < ``alpha`` that changes the level by more than ``material``
+    (relative to the mean) over the kept months is reported; None otherwise.
+    """
+    from scipy import stats
+
+    y = np.asarray(series, float)[start:]
+    t = np.arange(len(y), dtype=float)
+    ok = ~np.isnan(y)
+    y, t = y[ok], t[ok]
+    if len(y) < 12 or not np.any(y != y[0]):
+        return None
+    # Month-of-year effects (summer vacation, feriejobb) would hide a trend in the noise:
+    # with two years or more, fit them alongside the slope.
+    cols = [np.ones_like(t), t]
+    if len(y) >= 24:
+        cols += [(t.astype(int) % 12 == m).astype(float) for m in range(1, 12)]
+    x = np.column_stack(cols)
+    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+    dof = len(y) - x.shape[1]
+    resid = y - x @ coef
+    cov = np.linalg.pinv(x.T @ x) * float(resid @ resid) / max(dof, 1)
+    se = math.sqrt(max(float(cov[1, 1]), 0.0))
+    level = abs(float(np.mean(y)))
+    if se == 0 or level == 0:
+        return None
+    p = 2 * float(stats.t.sf(abs(coef[1]) / se, max(dof, 1)))
+    change = float(coef[1]) * (t[-1] - t[0]) / level
+    return change if p < alpha and abs(change) > material else None
+
+
 def monthly_series(monthly: pd.DataFrame, metric: str, entity: str | None = None) -> pd.Series:
     """Mean over replications per month of ``metric`` (summed over entities unless given)."""
     m = monthly[monthly["metric"] == metric]
@@ -80,6 +116,7 @@ class WarmupSuggestion:
     series: pd.Series
     replications: int
     source: str  # 'pilot' or 'run'
+    trend: float | None = None  # significant relative change over the kept months (see remaining_trend)
 
 
 def suggest_warmup(loaded: LoadedScenario, metric: str = "in_system", entity: str | None = None,
@@ -95,7 +132,8 @@ def suggest_warmup(loaded: LoadedScenario, metric: str = "in_system", entity: st
     series = monthly_series(pd.concat(frames, ignore_index=True), metric, entity)
     r = mser(series.to_numpy(), batch)
     return WarmupSuggestion(metric, entity, r.truncation, int(math.ceil(r.truncation * DAYS_PER_MONTH)),
-                            r.at_limit, series, replications, "pilot")
+                            r.at_limit, series, replications, "pilot",
+                            remaining_trend(series.to_numpy(), r.truncation))
 
 
 def analyse_run(run_dir: str | Path, metric: str = "in_system", entity: str | None = None,
@@ -116,4 +154,4 @@ def analyse_run(run_dir: str | Path, metric: str = "in_system", entity: str | No
     r = mser(series.to_numpy(), batch)
     reps = int(monthly["replication"].nunique())
     return WarmupSuggestion(metric, entity, r.truncation, int(math.ceil(r.truncation * DAYS_PER_MONTH)),
-                            r.at_limit, series, reps, "run")
+                            r.at_limit, series, reps, "run", remaining_trend(series.to_numpy(), r.truncation))
