@@ -20,6 +20,7 @@ from amesim.economics import economics_tables
 from amesim.results.summary import summarise
 from amesim.scenario import Scenario, load_scenario, scenario_from_dict
 from amesim.sim import ReplicationResult, build_model, run_replication
+from amesim.sim.calendar import horizon_days
 
 FIX = Path(__file__).parent / "fixtures"
 SMALL = FIX / "small.yaml"
@@ -46,7 +47,7 @@ def _dict(path: Path) -> dict:
 def _years(s: Scenario) -> list[tuple[int, float, float]]:
     """(year, first day, end day) of each budget year inside [0, horizon)."""
     start = s.time.start_date
-    end = round(s.time.horizon_years * 365.25)
+    end = horizon_days(s.time.start_date, s.time.horizon_years)
     out = []
     for y in range(start.year, start.year + 60):
         lo = max((dt.date(y, 1, 1) - start).days, 0)
@@ -70,7 +71,7 @@ def _kpi(kpis: pd.DataFrame, kpi: str) -> dict[str, float]:
 
 def _fs_by_hand(spells: pd.DataFrame, s: Scenario, index: float, counterfactual: bool = False) -> dict[int, float]:
     """Σ amount × factor × (1+index)^(y-y0) × days in year / D, piece by piece."""
-    end = round(s.time.horizon_years * 365.25)
+    end = horizon_days(s.time.start_date, s.time.horizon_years)
     y0 = s.time.start_date.year
     out = {y: 0.0 for y, _, _ in _years(s)}
     rows = spells
@@ -138,7 +139,7 @@ def test_subsidy_lines_follow_the_days_in_the_job() -> None:
     res = _run(FULL, 1)
     p = res.parameters
     wage, idx = p["measures.osa.subsidy.wage_sek_per_month"], p["economics.cost_indexation_per_year"]
-    end = round(s.time.horizon_years * 365.25)
+    end = horizon_days(s.time.start_date, s.time.horizon_years)
     ep = res.episodes[(res.episodes["stage"] == "osa") & res.episodes["start_day"].notna()]
     assert len(ep) > 0, "the fixture should put someone in OSA"
     y0 = s.time.start_date.year
@@ -198,7 +199,7 @@ def test_no_ame_reproduces_the_counterfactual(rep: int) -> None:
     s = scenario_from_dict(_no_ame_dict())
     res = run_replication(s, 7, rep)
     sp = res.fs_spells
-    end = round(s.time.horizon_years * 365.25)
+    end = horizon_days(s.time.start_date, s.time.horizon_years)
     assert res.participants.empty
     assert (sp["piece"] == 0).all() and (sp["factor"] == 1.0).all()
     assert set(sp["origin"]) <= {"initial", "inflow"}
@@ -225,7 +226,7 @@ def test_ame_only_shortens_or_reduces_the_households_own_spells() -> None:
     s = _scenario(FULL)
     res = _run(FULL, 0)
     sp = res.fs_spells
-    end = round(s.time.horizon_years * 365.25)
+    end = horizon_days(s.time.start_date, s.time.horizon_years)
     e = np.where(sp["end_day"].isna(), end, sp["end_day"])
     paid = sp.assign(v=sp["amount_sek_per_month"] * sp["factor"] * (e - sp["start_day"]) / D)
     own = paid[paid["origin"] != "return"].groupby("spell_id")
@@ -408,7 +409,7 @@ def test_tax_revenue_from_work_after_an_ame_exit(retention: float, returns: floa
 def test_long_term_households_match_a_brute_force_count() -> None:
     s = _scenario(FULL)
     res = _run(FULL, 0)
-    end = round(s.time.horizon_years * 365.25)
+    end = horizon_days(s.time.start_date, s.time.horizon_years)
     start = s.time.start_date
     months: dict[tuple[int, int], set[tuple[int, int]]] = {}
     paid = res.fs_spells[res.fs_spells["factor"] > 0]
@@ -457,7 +458,7 @@ def test_exit_kpis_match_the_participants_table() -> None:
 
 def test_follow_up_and_waiting_kpis_match_the_tables() -> None:
     s = _scenario(FULL)
-    end = round(s.time.horizon_years * 365.25)
+    end = horizon_days(s.time.start_date, s.time.horizon_years)
     for rep in (0, 1):
         res = _run(FULL, rep)
         p, k = res.participants, res.kpis

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from amesim.scenario import load_scenario, scenario_from_dict
 from amesim.sim import build_model, run_replication
 from amesim.sim.allocator import EPS
+from amesim.sim.calendar import horizon_days
 
 from .scenario_factory import base_dict, mmc_dict, scenarios
 
@@ -149,7 +150,7 @@ def test_littles_law_on_stages():
     s = load_scenario(FIXTURE).scenario
     res = run_replication(s, 3, 0)
     ep = res.episodes
-    end = round(s.time.horizon_years * 365.25)
+    end = horizon_days(s.time.start_date, s.time.horizon_years)
     mon = res.monthly
     days = mon[mon["metric"] == "in_stage"].groupby("month").size().index
     lengths = np.diff([*(d.to_pydatetime().date() for d in days), pd.Timestamp("2023-01-01").date()])
@@ -210,8 +211,6 @@ def test_staff_absence_reduces_capacity_in_summer():
 def test_horizon_counts_whole_calendar_years():
     """5 years from 2016-01-01 include both leap days: the last budget year is complete."""
     import datetime as dt
-
-    from amesim.sim.calendar import horizon_days
 
     assert horizon_days(dt.date(2016, 1, 1), 5) == (dt.date(2021, 1, 1) - dt.date(2016, 1, 1)).days == 1827
     assert horizon_days(dt.date(2021, 1, 1), 5) == 1826

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
+from ..runner import serial_executor
 from ..scenario import Scenario
 from ..sim import ReplicationResult, run_replication
 
@@ -42,8 +43,7 @@ class Engine:
 
     def __call__(self, scenario: Scenario, seed: int, reps: list[int],
                  uncertainty: bool = True) -> Iterator[ReplicationResult]:
-        for rep in reps:
-            yield run_replication(scenario, seed, rep, uncertainty)
+        yield from serial_executor(scenario, seed, reps, uncertainty)
 
     def describe(self) -> dict[str, Any]:
         """What ran the replications (for run.json)."""

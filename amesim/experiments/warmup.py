@@ -27,9 +27,8 @@ import numpy as np
 import pandas as pd
 
 from ..scenario import LoadedScenario
+from ..sim.calendar import DAYS_PER_MONTH
 from .executors import Engine, SerialEngine
-
-DAYS_PER_MONTH = 365.25 / 12
 
 
 @dataclass

@@ -22,11 +22,13 @@ import pandas as pd
 from scipy import stats
 
 from ..results.intervals import integral
-from ..sim.calendar import horizon_days
+from ..sim.calendar import (  # month length as the economics (docs/kpis.md)
+    DAYS_PER_MONTH,
+    horizon_days,
+)
 
 log = logging.getLogger(__name__)
 
-DAYS_PER_MONTH = 365.25 / 12  # same month length as the economics (docs/kpis.md)
 TABLES = ("participants", "episodes", "fs_spells", "monthly", "parameters", "costs", "kpis")
 
 

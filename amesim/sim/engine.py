@@ -478,12 +478,7 @@ class AmeModel:
                 seg = self.segments[ids[s.choice(cum)]]
                 age = seg.age(s)
                 dist = min(max(seg.distance(s), 0.0), 10.0)
-                if m.steps is not None:
-                    d = sum(max(st.duration_days(s), 0.0) for st in m.steps)
-                else:
-                    d = max(m.duration_days(s), 0.0)
-                if m.max_months is not None:
-                    d = min(d, m.max_months * DAYS_PER_MONTH)
+                d = self._planned_days(m, s)
                 done = item.elapsed_share if item.elapsed_share is not None else s.random()
                 left = d * (1.0 - min(max(done, 0.0), 1.0))
                 began = t0 - (d - left)
@@ -510,6 +505,17 @@ class AmeModel:
                 Journey(env, self._journey(p, c, u, (m, placed)))
         return
         yield  # unreachable: makes this a generator, to run as a process
+
+    @staticmethod
+    def _planned_days(m: Resolved, stream: Stream) -> float:
+        """A measure's planned length: its duration (or its steps' summed), capped at max_months."""
+        if m.steps is not None:
+            d = sum(max(st.duration_days(stream), 0.0) for st in m.steps)
+        else:
+            d = max(m.duration_days(stream), 0.0)
+        if m.max_months is not None:
+            d = min(d, m.max_months * DAYS_PER_MONTH)
+        return d
 
     def _episode(self, p: Participant, stage: str, kind: str) -> Episode:
         ep = Episode(p.id, len(self.episodes), stage, kind, self.env.now)
@@ -739,13 +745,7 @@ class AmeModel:
                 ep.start = ep.queued
             elif not (yield from self._wait_in(p, q, ep, patience)):
                 return "exit"
-            sd = self.s_durations[mid]
-            if m.steps is not None:
-                d = sum(max(st.duration_days(sd), 0.0) for st in m.steps)
-            else:
-                d = max(m.duration_days(sd), 0.0)
-            if m.max_months is not None:
-                d = min(d, m.max_months * DAYS_PER_MONTH)
+            d = self._planned_days(m, self.s_durations[mid])
             so = self.s_outcomes[mid]
         # Competing risks inside the measure, on top of the baseline deadline.
         rates, t_h = self.hazards[mid], INF
