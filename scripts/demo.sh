@@ -4,5 +4,5 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-source scripts/setup-env.sh
+source scripts/setup-env.sh ""  # no extras (an explicit argument: a sourced script would see ours)
 amesim run "${1:-scenarios/bollebygd.yaml}" "${@:2}"
