@@ -25,6 +25,7 @@ from simpy.events import Initialize
 from ..scenario.checks import initial_channel, initial_mix
 from .allocator import Pool, Queue, set_capacity
 from .calendar import DAYS_PER_MONTH, Calendar
+from .environment import Environment
 from .population import Population, poisson_times
 from .resolve import Resolved, ScheduleFn
 from .rng import Stream, Streams
@@ -73,8 +74,7 @@ class Participant:
     n_measures: int = 0
     wait_days: float = 0.0
     last_assessment: float = -INF
-    done: set[str] = field(default_factory=set)
-    path: list[str] = field(default_factory=list)
+    path: list[str] = field(default_factory=list)  # measures entered, in order (also: which are done)
     case_queue: Queue | None = None
     status_6m: str | None = None
     fs_return_day: float | None = None
@@ -95,6 +95,17 @@ class Episode:
         self.outcome = "ongoing"
 
 
+class _Started:
+    """Stands for a processed Initialize event: a journey started at once gets None."""
+
+    __slots__ = ()
+    _ok = True
+    _value = None
+
+
+_STARTED = _Started()
+
+
 class Journey:
     """Runs one participant's generator exactly as ``env.process`` would, minus the Process
     event itself.
@@ -104,14 +115,24 @@ class Journey:
     popped once per participant) is dropped; the generator starts on the same urgent
     ``Initialize`` event and is resumed on the same events in the same order as a Process.
     A failed event is thrown into the generator, as SimPy does.
+
+    ``now=True`` starts the generator at once instead of on an Initialize event (one event
+    less per arrival): for a participant created by an arrival process that does nothing
+    else at that instant, this is the same order, because the urgent Initialize would have
+    been the next event processed anyway. (Only simultaneous arrivals could interleave
+    differently: each person now starts before the next is created; their draws come from
+    separate streams.)
     """
 
     __slots__ = ("env", "_generator")
 
-    def __init__(self, env: simpy.Environment, generator: Iterator[simpy.Event]):
+    def __init__(self, env: simpy.Environment, generator: Iterator[simpy.Event], now: bool = False):
         self.env = env
         self._generator = generator
-        Initialize(env, self)  # type: ignore[arg-type]  (it only needs ``_resume``)
+        if now:  # start at once, as if its Initialize event were the next one processed
+            self._resume(_STARTED)
+        else:
+            Initialize(env, self)  # type: ignore[arg-type]  (it only needs ``_resume``)
 
     def _resume(self, event: simpy.Event) -> None:
         gen = self._generator
@@ -149,7 +170,7 @@ class AmeModel:
 
     def __init__(self, r: Resolved, cal: Calendar, streams: Streams):
         self.r, self.cal, self.streams = r, cal, streams
-        self.env = simpy.Environment(initial_time=cal.t0)
+        self.env = Environment(initial_time=cal.t0)
         self.segments = {s.id: s for s in r.segments}
         self.seg_index = {s.id: i for i, s in enumerate(r.segments)}
         self.channels = {c.id: c for c in r.channels}
@@ -416,7 +437,7 @@ class AmeModel:
         p = Participant(len(self.participants), cid, seg_id, u.id, age, dist, dist, t, seg.priority)
         self.participants.append(p)
         self._link(p, c, u, t, row, self.s_support[cid], self.s_deadline[cid], 2)
-        Journey(self.env, self._journey(p, c, u))
+        Journey(self.env, self._journey(p, c, u), now=True)
 
     def _link(self, p: Participant, c: Resolved, u: Resolved, t: float, row: int, sf: Stream,
               sd: Stream, origin: int) -> None:
@@ -680,7 +701,7 @@ class AmeModel:
             cum: list[float] = []
             total = 0.0
             for mid, wt in rule.measures.items():
-                if wt > 0 and mid not in p.done and self._eligible(self.measures[mid], p):
+                if wt > 0 and mid not in p.path and self._eligible(self.measures[mid], p):
                     total += wt
                     mids.append(mid)
                     cum.append(total)
@@ -715,7 +736,6 @@ class AmeModel:
         days left, stream) of someone already in the measure at the start: only the stay."""
         env = self.env
         mid = m.id
-        p.done.add(mid)
         p.n_measures += 1
         p.path.append(mid)
         q = self.queues[mid]
