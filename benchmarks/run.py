@@ -78,6 +78,7 @@ SMOKE = Plan(compare=((AmeLite(scale=1, horizon_years=3), 4, True),), scaling=()
 FULL = Plan(
     compare=(
         (AmeLite(scale=1, horizon_years=10), 15, True),
+        (AmeLite(scale=1, horizon_years=20), 9, False),  # the same with fixed costs spread thinner
         (AmeLite(scale=20, horizon_years=10), 5, True),
     ),
     scaling=(

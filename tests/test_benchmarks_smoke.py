@@ -71,3 +71,23 @@ def test_theoretical_mean_is_erlang_c() -> None:
     from benchmarks.ame_lite import erlang_c_wait
 
     assert erlang_c_wait(0.5, 1.0, 1) == pytest.approx(1.0)
+
+
+def test_replication_phase_timings_cover_the_replication() -> None:
+    from amesim.sim.replication import run_replication
+
+    t: dict[str, float] = {}
+    res = run_replication(scenario(CFG), 1, 0, timings=t)
+    assert list(t) == ["build", "run", "participants", "episodes", "fs_spells", "monthly",
+                       "costs_kpis", "close"]
+    assert all(v >= 0 for v in t.values())
+    assert sum(t.values()) <= res.wall_seconds
+
+
+def test_phases_py_prints_a_row_per_phase(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.phases import main
+
+    assert main(["--years", "1", "2", "--runs", "1"]) == 0
+    out = capsys.readouterr().out
+    for phase in ("build", "run", "participants", "costs_kpis", "simpy", "amesim / simpy"):
+        assert any(line.startswith(phase) for line in out.splitlines()), phase

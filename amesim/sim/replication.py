@@ -63,9 +63,27 @@ def build_model(scenario: Scenario, seed: int, replication: int, uncertainty: bo
     return AmeModel(r, cal, streams)
 
 
+class _Phases:
+    """Wall time of each phase into ``timings`` (seconds by phase name), if one is given."""
+
+    def __init__(self, timings: dict[str, float] | None):
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def done(self, phase: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[phase] = self.timings.get(phase, 0.0) + now - self.last
+            self.last = now
+
+
 def run_replication(scenario: Scenario, seed: int, replication: int,
-                    uncertainty: bool = True) -> ReplicationResult:
-    """Simulate replication ``replication`` of ``scenario``; identical for identical inputs."""
+                    uncertainty: bool = True, timings: dict[str, float] | None = None) -> ReplicationResult:
+    """Simulate replication ``replication`` of ``scenario``; identical for identical inputs.
+
+    ``timings``: a dict that receives the seconds spent in each phase (build, run, the
+    tables, economics, close), for benchmarks/phases.py.
+    """
     from ..economics import economics_tables
     from ..results.tables import episodes_table, fs_spells_table, monthly_table, participants_table
 
@@ -75,14 +93,23 @@ def run_replication(scenario: Scenario, seed: int, replication: int,
     # dropped before it resumes: the collector then meets the model's objects once, as
     # garbage, instead of tracing them after every phase and in later full collections.
     with paused_gc():
+        phase = _Phases(timings)
         model = build_model(scenario, seed, replication, uncertainty, drawn)
+        phase.done("build")
         model.run()
+        phase.done("run")
         parts = participants_table(model, replication)
+        phase.done("participants")
         eps = episodes_table(model, replication)
+        phase.done("episodes")
         spells = fs_spells_table(model, replication)
+        phase.done("fs_spells")
         monthly = monthly_table(model, replication, parts, eps, spells)
+        phase.done("monthly")
         costs, kpis = economics_tables(model, parts, eps, spells, monthly, replication)
+        phase.done("costs_kpis")
         model.close()  # no reference cycles left: freed here, not by a later collection
         del model
+        phase.done("close")
     wall = time.perf_counter() - t0
     return ReplicationResult(replication, parts, eps, spells, monthly, drawn, wall, costs=costs, kpis=kpis)
