@@ -7,6 +7,7 @@ calendar months and calendar (budget) years.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,24 +59,18 @@ class Calendar:
             d = (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
         return out
 
-    def month_edges(self, include_warmup: bool = False) -> tuple[list[dt.date], np.ndarray]:
-        """Month start dates and the day numbers of their edges (len+1), clipped to the window."""
-        months = self.months(include_warmup)
-        nxt = (months[-1].replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        edges = np.array([self.day(m) for m in [*months, nxt]], dtype=float)
-        lo = self.t0 if include_warmup else 0.0
-        return months, np.clip(edges, lo, self.end)
+    def month_edges(self, include_warmup: bool = False) -> tuple[tuple[dt.date, ...], np.ndarray]:
+        """Month start dates and the day numbers of their edges (len+1), clipped to the window.
 
-    def summers(self) -> list[tuple[float, float]]:
-        """(start, end) day intervals of every summer period overlapping the window."""
-        out = []
-        y0, y1 = self.date(self.t0).year, self.date(self.end).year
-        for y in range(y0, y1 + 1):
-            s = self.day(dt.date.fromisoformat(f"{y}-{self.summer_start}"))
-            e = self.day(dt.date.fromisoformat(f"{y}-{self.summer_end}")) + 1
-            if e > self.t0 and s < self.end and e > s:
-                out.append((s, e))
-        return out
+        Computed once per calendar (every replication of a scenario asks, three times):
+        both are shared, so they are immutable (a tuple and a read-only array).
+        """
+        return _month_edges(self, include_warmup)
+
+    def summers(self) -> tuple[tuple[float, float], ...]:
+        """(start, end) day intervals of every summer period overlapping the window
+        (computed once per calendar: forum meetings ask at every meeting)."""
+        return _summers(self)
 
     def in_summer(self, day: float) -> bool:
         return any(s <= day < e for s, e in self.summers())
@@ -91,3 +86,26 @@ class Calendar:
             if self.t0 <= d < self.end:
                 out.append(d)
         return out
+
+
+@functools.lru_cache(maxsize=64)
+def _month_edges(cal: Calendar, include_warmup: bool) -> tuple[tuple[dt.date, ...], np.ndarray]:
+    months = cal.months(include_warmup)
+    nxt = (months[-1].replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    edges = np.array([cal.day(m) for m in [*months, nxt]], dtype=float)
+    lo = cal.t0 if include_warmup else 0.0
+    edges = np.clip(edges, lo, cal.end)
+    edges.flags.writeable = False
+    return tuple(months), edges
+
+
+@functools.lru_cache(maxsize=64)
+def _summers(cal: Calendar) -> tuple[tuple[float, float], ...]:
+    out = []
+    y0, y1 = cal.date(cal.t0).year, cal.date(cal.end).year
+    for y in range(y0, y1 + 1):
+        s = cal.day(dt.date.fromisoformat(f"{y}-{cal.summer_start}"))
+        e = cal.day(dt.date.fromisoformat(f"{y}-{cal.summer_end}")) + 1
+        if e > cal.t0 and s < cal.end and e > s:
+            out.append((s, e))
+    return tuple(out)

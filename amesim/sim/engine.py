@@ -189,6 +189,14 @@ class AmeModel:
         for m in r.measures:
             rates = [max(m.hazards_per_month.get(k, 0.0), 0.0) for k in HAZARD_REASONS]
             self.hazards[m.id] = rates if any(rates) else None
+        #: Measures anyone may enter (no segment, channel or distance limit; distance is
+        #: kept within 0-10), so the hot path skips the eligibility test.
+        self.open_to_all = {m.id: self._open(m.eligibility) for m in r.measures}
+        #: A measure's duration sampler when its planned length is just that draw (no
+        #: steps, no max_months); None: ask _planned_days.
+        self.plain_duration = {m.id: m.duration_days if m.steps is None and m.max_months is None else None
+                               for m in r.measures}
+        self.end = cal.end
         self.pop = Population(r, cal, streams, self.seg_index)
         #: Streams of the hot path by id: ``durations[m.id]`` is ``streams[f"durations:{m.id}"]``.
         self.s_segments = streams.family("segments:")
@@ -198,6 +206,7 @@ class AmeModel:
         self.s_durations = streams.family("durations:")
         self.s_outcomes = streams.family("outcomes:")
         self.s_patience = streams.family("patience:")
+        self.s_after_exit = streams["after_exit"]
         self.s_routing = streams.family("routing:")
         self._build_resources()
         self._ips_used = 0
@@ -275,9 +284,9 @@ class AmeModel:
                 env.process(self._forum(u))
         if self.r.initial_participants:
             env.process(self._initial())
-        env.process(self._arrivals())
+        Journey(env, self._arrivals())  # nobody waits for these processes to end
         if any(c.kind == "ekonomiskt_bistand" for c in self.r.channels):
-            env.process(self._referrals())
+            Journey(env, self._referrals())
         with paused_gc():
             env.run(until=self.cal.end)
 
@@ -397,7 +406,7 @@ class AmeModel:
                            if w < pop.end[row] and w < self.cal.end)
             for _, row in batch:
                 pop.take(row, -2)  # reserved: referred, arriving later this month
-            env.process(self._deliver(batch, cid))
+            Journey(env, self._deliver(batch, cid))
             yield env.timeout(DAYS_PER_MONTH)
 
     def _deliver(self, batch: list[tuple[float, int]], cid: str):
@@ -674,6 +683,10 @@ class AmeModel:
         yield self.env.timeout(max(d, 0.0))
         return True
 
+    @staticmethod
+    def _open(e: Resolved) -> bool:
+        return e.segments is None and e.channels is None and e.distance_min <= 0.0 and e.distance_max >= 10.0
+
     def _eligible(self, m: Resolved, p: Participant) -> bool:
         e = m.eligibility
         return ((e.segments is None or p.segment in e.segments)
@@ -701,7 +714,7 @@ class AmeModel:
             cum: list[float] = []
             total = 0.0
             for mid, wt in rule.measures.items():
-                if wt > 0 and mid not in p.path and self._eligible(self.measures[mid], p):
+                if wt > 0 and mid not in p.path and (self.open_to_all[mid] or self._eligible(self.measures[mid], p)):
                     total += wt
                     mids.append(mid)
                     cum.append(total)
@@ -765,7 +778,11 @@ class AmeModel:
                 ep.start = ep.queued
             elif not (yield from self._wait_in(p, q, ep, patience)):
                 return "exit"
-            d = self._planned_days(m, self.s_durations[mid])
+            plain = self.plain_duration[mid]
+            if plain is not None:
+                d = max(plain(self.s_durations[mid]), 0.0)  # what _planned_days gives, without the call
+            else:
+                d = self._planned_days(m, self.s_durations[mid])
             so = self.s_outcomes[mid]
         # Competing risks inside the measure, on top of the baseline deadline.
         rates, t_h = self.hazards[mid], INF
@@ -810,7 +827,7 @@ class AmeModel:
     # ------------------------------------------------------------------ exit
 
     def _exit(self, p: Participant, reason: str, cause: str, stage: str) -> None:
-        env, pop, cal = self.env, self.pop, self.cal
+        env, pop, end = self.env, self.pop, self.end
         now = env.now
         p.exit_day, p.exit_reason, p.exit_cause, p.exit_stage = now, reason, cause, stage
         if p.case_queue is not None:
@@ -820,7 +837,7 @@ class AmeModel:
                 ep.end, ep.outcome = now, "closed"
             p.case_queue = None
         ae = self.r.after_exit
-        sa = self.streams["after_exit"]
+        sa = self.s_after_exit
         was_on_support = p.fs_row >= 0 and pop.end[p.fs_row] > now
         if p.fs_row >= 0 and (reason in LEAVES_SUPPORT or cause == "sanktion") and cause != "baseline":
             pop.stop(p.fs_row, now)
@@ -828,7 +845,7 @@ class AmeModel:
                 and sa.random() < ae.return_to_fs_12m.get(reason, 0.0)):
                 back = now + sa.random() * 365.0
                 p.fs_return_day = back
-                if back < cal.end:
+                if back < end:
                     seg = np.array([int(pop.segment[p.fs_row])])
                     pop.add(np.array([back]), seg, 3, np.array([True]),
                             household=np.array([p.household]), amount=np.array([pop.amount[p.fs_row]]))
@@ -841,7 +858,7 @@ class AmeModel:
                 prob = min(prob + ae.ips.retention_boost, 1.0)
                 env.process(self._ips_release(ae.ips.duration_months * DAYS_PER_MONTH))
             retained = sa.random() < prob
-        if now + 182.0 <= cal.end:
+        if now + 182.0 <= end:
             back = p.fs_return_day
             if back is not None and back <= now + 182.0:
                 p.status_6m = "forsorjningsstod"
