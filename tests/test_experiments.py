@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -127,6 +129,32 @@ def test_engines_give_identical_tables(tmp_path: Path) -> None:
     assert p_ser.replications == p_proc.replications
     assert 3 < p_ser.replications < 40  # the target is met after some, but not all, batches
     assert_same_tables(tmp_path / "ps", tmp_path / "pp")
+
+
+_DASK_AGAIN = """
+from amesim.experiments import DaskEngine
+from amesim.scenario import load_scenario
+from tests.report_helpers import FIXTURE
+
+sc = load_scenario(FIXTURE).scenario
+with DaskEngine(local_workers=2, processes=True) as eng:
+    runs = [sorted(eng(sc, 3, [0, 1]), key=lambda r: r.replication) for _ in range(4)]
+for later in runs[1:]:
+    for a, b in zip(runs[0], later, strict=True):
+        assert a.replication == b.replication and a.participants.equals(b.participants)
+print("ok")
+"""
+
+
+@pytest.mark.slow
+def test_dask_engine_runs_the_same_scenario_again() -> None:
+    # Precision batches call the engine again and again with one scenario; scattering it
+    # under its content hash once lost the data or hung. A subprocess, so a hang fails.
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", _DASK_AGAIN], capture_output=True, text=True,
+                          timeout=300, cwd=root)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().endswith("ok")
 
 
 # --------------------------------------------------------------------------- precision

@@ -135,7 +135,10 @@ class DaskEngine(Engine):
         from dask.distributed import as_completed
 
         queue = deque(reps)
-        remote = self.client.scatter(scenario, broadcast=True)
+        # A fresh key per call (hash=False): with the content hash as key, a second call with
+        # the same scenario (precision batches, warm-up then run) re-scattered under the key
+        # the first call's future was releasing, and hung or lost the data.
+        remote = self.client.scatter(scenario, broadcast=True, hash=False)
         limit = 2 * self.workers
 
         def submit() -> Any:
