@@ -122,9 +122,15 @@ class DaskEngine(Engine):
             self.client = Client(scheduler)
             self.address = scheduler
         else:
+            import dask
+
             n = local_workers or os.cpu_count() or 1
-            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
-                                         dashboard_address=None, silence_logs=logging.ERROR)
+            # No statistical profiler in the workers: it samples the running replication
+            # every 10 ms for a dashboard we do not start; without it a replication ran
+            # ~5 % faster on a 2-core machine (3 alternating pairs of 8 replications).
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
+                                             dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self._cluster)
             self.address = f"local:{n}"
         threads = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values())
