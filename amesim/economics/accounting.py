@@ -148,10 +148,10 @@ def fs_counterfactual_per_year(spells: pd.DataFrame, by: BudgetYears,
     Each spell is paid in full from its start to its counterfactual end. Spells that
     exist only because someone returned to support after an AME exit are left out.
     """
-    first = spells[(spells["piece"] == 0) & (spells["origin"] != "return")]
-    amount = np.clip(first["amount_sek_per_month"].to_numpy(float), 0.0, None)
-    cf_end = np.minimum(first["cf_end_day"].to_numpy(float), by.horizon)
-    days = by.overlap(first["start_day"].to_numpy(float), cf_end, amount)
+    first = (spells["piece"].to_numpy() == 0) & (spells["origin"] != "return").to_numpy(bool)
+    amount = np.clip(spells["amount_sek_per_month"].to_numpy(float)[first], 0.0, None)
+    cf_end = np.minimum(spells["cf_end_day"].to_numpy(float)[first], by.horizon)
+    days = by.overlap(spells["start_day"].to_numpy(float)[first], cf_end, amount)
     return days / DAYS_PER_MONTH * fs_index
 
 

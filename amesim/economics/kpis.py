@@ -245,7 +245,10 @@ def _monthly_kpis(out: _Rows, per: _Periods, cal: Calendar, monthly: pd.DataFram
         return
     months, edges = cal.month_edges()
     # Weight of each row: the days of its month in the window (NaN for a month outside it).
-    month = pd.to_datetime(monthly["month"]).to_numpy()[sel]
+    month = monthly["month"].to_numpy()
+    if not np.issubdtype(month.dtype, np.datetime64):
+        month = pd.to_datetime(monthly["month"]).to_numpy()
+    month = month[sel]
     known = np.array(months, dtype="datetime64[D]").astype(month.dtype)
     pos = np.minimum(np.searchsorted(known, month), len(known) - 1)
     w = np.where(known[pos] == month, np.diff(edges)[pos], np.nan)
@@ -315,13 +318,13 @@ def _fs_kpis(out: _Rows, per: _Periods, cal: Calendar, spells: pd.DataFrame) -> 
     months, edges = cal.month_edges()
     n_months = len(months)
     month_year = np.array([d.year for d in months]) - per.by.start_year
-    paid = spells[spells["factor"].to_numpy(float) > 0]
-    s = paid["start_day"].to_numpy(float)
-    e = paid["end_day"].to_numpy(float)
+    paid = spells["factor"].to_numpy(float) > 0
+    s = spells["start_day"].to_numpy(float)[paid]
+    e = spells["end_day"].to_numpy(float)[paid]
     e = np.where(np.isnan(e), per.by.horizon, e)
     ok = (e > s) & (e > edges[0]) & (s < edges[-1])
     s, e = s[ok], e[ok]
-    hh = paid["household_id"].to_numpy(np.int64)[ok]
+    hh = spells["household_id"].to_numpy(np.int64)[paid][ok]
     i0 = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, n_months - 1)
     i1 = np.clip(np.searchsorted(edges, e, side="left") - 1, 0, n_months - 1)
     months_in_year = _paid_months_per_year(hh, i0, i1, month_year, per.k)

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from operator import attrgetter
@@ -199,6 +201,14 @@ def fs_spells_table(m: AmeModel, rep: int) -> pd.DataFrame:
     })
 
 
+@functools.lru_cache(maxsize=64)
+def _month_stamps(months: tuple[dt.date, ...]) -> np.ndarray:
+    """The months as pandas' datetime64 array (the same for every replication of a scenario)."""
+    stamps = pd.to_datetime(list(months)).to_numpy()
+    stamps.flags.writeable = False
+    return stamps
+
+
 def households_paid(spells: pd.DataFrame, edges: np.ndarray) -> np.ndarray:
     """Distinct households with any payment in each period (a spell may be cut into pieces,
     and a household may leave and return within a month, so intervals are not counted)."""
@@ -288,7 +298,7 @@ def monthly_table(m: AmeModel, rep: int, participants: pd.DataFrame, episodes: p
     row = np.repeat(np.arange(len(metrics)), k)
     return pd.DataFrame({
         "replication": np.full(k * len(metrics), rep, np.int32),
-        "month": np.tile(pd.to_datetime(months).to_numpy(), len(metrics)),
+        "month": np.tile(_month_stamps(months), len(metrics)),
         "metric": str_repeat(metrics, row),
         "entity": str_repeat(entities, row),
         "value": np.concatenate(series),
