@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hst
 
 from amesim.scenario import load_scenario, scenario_from_dict
 from amesim.sim import build_model, run_replication
@@ -216,3 +217,36 @@ def test_horizon_counts_whole_calendar_years():
     assert horizon_days(dt.date(2021, 1, 1), 5) == 1826
     assert horizon_days(dt.date(2020, 2, 29), 1) == 365  # to 28 February 2021
     assert horizon_days(dt.date(2021, 1, 1), 0.5) == 183  # a fractional rest: 365.25 a year
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    base=hst.floats(-5, 50),
+    changes=hst.lists(hst.tuples(hst.floats(-400, 4000), hst.floats(-5, 50)), max_size=4),
+    trend=hst.sampled_from([0.0, 0.03, -0.1]),
+    months=hst.one_of(hst.none(), hst.sets(hst.integers(1, 12), min_size=1)),
+    window=hst.one_of(hst.none(), hst.tuples(hst.floats(-400, 2000), hst.floats(0, 4000))),
+)
+def test_schedule_on_grid_equals_pointwise(base, changes, trend, months, window) -> None:
+    """Arrival generation evaluates schedules as arrays; they must equal the day-by-day
+    function (changes in the given order, trend, months, a channel's start/end window)."""
+    import datetime as dt
+
+    from amesim.sim.calendar import Calendar
+    from amesim.sim.resolve import ScheduleFn
+
+    cal = Calendar(dt.date(2021, 1, 1), 365.0, 3652.0, "06-15", "08-15")
+    f = inner = ScheduleFn(base, changes, trend, months, cal)
+    if window is not None:
+        lo, hi = window
+
+        class Windowed(ScheduleFn):  # as AmeModel._channel_rate builds it
+            def __call__(self, day: float) -> float:
+                return inner(day) if lo <= day < hi else 0.0
+
+            def on_grid(self, days: np.ndarray) -> np.ndarray:
+                return np.where((lo <= days) & (days < hi), inner.on_grid(days), 0.0)
+
+        f = Windowed(base, changes, trend, months, cal)
+    days = np.concatenate([np.arange(-365.0, 3652.0, 7.0), np.random.default_rng(1).uniform(-365, 3652, 300)])
+    assert f.on_grid(days).tolist() == [f(d) for d in days]

@@ -358,6 +358,10 @@ class AmeModel:
             def __call__(self, day: float) -> float:
                 return rate(day) if lo <= day < hi else 0.0
 
+            def on_grid(self, days: np.ndarray) -> np.ndarray:
+                days = np.asarray(days, float)
+                return np.where((lo <= days) & (days < hi), rate.on_grid(days), 0.0)
+
         return Windowed(rate.base, rate.changes, rate.trend, rate.months, rate.cal)
 
     def _arrivals(self):

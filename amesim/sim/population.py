@@ -28,7 +28,7 @@ def poisson_times(rate: ScheduleFn, t0: float, t1: float, gen: np.random.Generat
         return np.empty(0)
     n = gen.poisson(lam_max * (t1 - t0))
     t = np.sort(gen.uniform(t0, t1, n))
-    keep = gen.random(n) * lam_max < np.array([rate(x) for x in t]) / DAYS_PER_MONTH
+    keep = gen.random(n) * lam_max < rate.on_grid(t) / DAYS_PER_MONTH
     return t[keep]
 
 

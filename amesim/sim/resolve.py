@@ -119,7 +119,22 @@ class ScheduleFn:
         return max(v, 0.0)
 
     def on_grid(self, days: np.ndarray) -> np.ndarray:
-        return np.array([self(d) for d in days])
+        """``[self(d) for d in days]`` as one array, computed with numpy (arrival generation
+        asks for every day of the run and every candidate arrival)."""
+        days = np.asarray(days, float)
+        v = np.full(len(days), float(self.base))
+        reached = np.ones(len(days), bool)  # as __call__: changes apply in order until one lies ahead
+        for d, val in self.changes:
+            reached &= days >= d
+            v = np.where(reached, val, v)
+        if self.trend:  # Python's pow, element by element: numpy's may differ in the last bit
+            g = 1 + self.trend
+            v = v * np.array([g ** (d / 365.25) for d in days.tolist()])
+        if self.months is not None:
+            start = np.datetime64(self.cal.start_date, "D")
+            month = (start + np.floor(days).astype(np.int64)).astype("datetime64[M]").astype(np.int64) % 12 + 1
+            v = np.where(np.isin(month, sorted(self.months)), v, 0.0)
+        return np.maximum(v, 0.0)
 
 
 def resolve(scenario: Scenario, streams: Streams, cal: Calendar, uncertainty: bool = True,
