@@ -139,6 +139,11 @@ from tests.report_helpers import FIXTURE
 sc = load_scenario(FIXTURE).scenario
 with DaskEngine(local_workers=2, processes=True) as eng:
     runs = [sorted(eng(sc, 3, [0, 1]), key=lambda r: r.replication) for _ in range(4)]
+    # The worker processes got the quiet monitor settings.
+    import dask
+    from amesim.experiments.executors import QUIET_WORKERS
+    seen = eng.client.run(lambda: {k: dask.config.get(k) for k in QUIET_WORKERS})
+    assert len(seen) == 2 and all(v == QUIET_WORKERS for v in seen.values()), seen
 for later in runs[1:]:
     for a, b in zip(runs[0], later, strict=True):
         assert a.replication == b.replication and a.participants.equals(b.participants)

@@ -104,6 +104,21 @@ class ProcessEngine(Engine):
             self._pool = None
 
 
+#: Dask settings for local workers. A replication is one long pure-Python task that holds
+#: the GIL; the worker's monitors wake its event loop thread to take the GIL from it: the
+#: statistical profiler every 10 ms (for a dashboard we do not start), the event-loop tick
+#: every 20 ms, system and memory monitors every 0.5 s and 0.1 s. Without the profiler and
+#: with the others slowed, replications ran ~10 % faster on 2 cores (alternating A/B runs
+#: of 8 replications; benchmarks/README.md).
+QUIET_WORKERS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
+
 class DaskEngine(Engine):
     """dask.distributed: an existing scheduler (``--scheduler tcp://host:port``) or a local
     cluster of N single-threaded worker processes (``--dask-local N``).
@@ -125,10 +140,7 @@ class DaskEngine(Engine):
             import dask
 
             n = local_workers or os.cpu_count() or 1
-            # No statistical profiler in the workers: it samples the running replication
-            # every 10 ms for a dashboard we do not start; without it a replication ran
-            # ~5 % faster on a 2-core machine (3 alternating pairs of 8 replications).
-            with dask.config.set({"distributed.worker.profile.enabled": False}):
+            with dask.config.set(QUIET_WORKERS):
                 self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
                                              dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self._cluster)
