@@ -93,7 +93,7 @@ FULL = Plan(
         (500, 5, 5, "target: mid-size"),
         (5000, 10, 2, "target: Göteborg"),
     ),
-    parallel=(1000, 7, 8),
+    parallel=(1000, 7, 16),  # 8 per worker: one slow replication moves the figure less
 )
 
 TARGETS = {"ratio_vs_simpy": 1.3, "mid-size": 0.5, "Göteborg": 15.0, "parallel_efficiency": 0.85}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from operator import attrgetter
@@ -19,6 +20,7 @@ from operator import attrgetter
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.arrays import ArrowStringArray
 
 from ..sim.engine import AmeModel, paused_gc
@@ -60,6 +62,32 @@ def str_repeat(labels: Sequence[str], codes: np.ndarray) -> pd.api.extensions.Ex
     return str_array(list(labels)).take(np.asarray(codes, np.intp))
 
 
+#: Factorised string columns by the identity of their (immutable) pyarrow data: the monthly
+#: table, costs and KPIs of one replication read the same columns more than once.
+_FACTORISED: dict[int, tuple[weakref.ref, np.ndarray, list[str]]] = {}
+
+
+def _factorize(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """``pd.factorize(column)`` as (codes, labels as str): the same codes (first-appearance
+    order, -1 for missing), from pyarrow's dictionary encoding and cached per pyarrow array
+    for pyarrow-backed string columns."""
+    arr = column.array
+    data = arr.__arrow_array__() if isinstance(arr, ArrowStringArray) else None
+    if data is None or data.num_chunks != 1:
+        codes, uniques = pd.factorize(column)
+        return np.asarray(codes), [str(u) for u in uniques]
+    key = id(data)
+    hit = _FACTORISED.get(key)
+    if hit is not None and hit[0]() is data:
+        return hit[1], hit[2]
+    enc = pc.dictionary_encode(data.chunk(0))
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.intp)
+    codes.flags.writeable = False  # shared by every Labels of this column
+    values = [str(u) for u in enc.dictionary.to_pylist()]
+    _FACTORISED[key] = (weakref.ref(data, lambda _, key=key: _FACTORISED.pop(key, None)), codes, values)
+    return codes, values
+
+
 class Labels:
     """A string column as integer codes, for cheap comparisons with constants.
 
@@ -68,9 +96,7 @@ class Labels:
     """
 
     def __init__(self, column: pd.Series):
-        codes, uniques = pd.factorize(column)
-        self.codes = np.asarray(codes)
-        self.values = [str(u) for u in uniques]
+        self.codes, self.values = _factorize(column)
         self.index = {u: i for i, u in enumerate(self.values)}
 
     def isin(self, values: Iterable[str]) -> np.ndarray:
@@ -246,10 +272,12 @@ def monthly_table(m: AmeModel, rep: int, participants: pd.DataFrame, episodes: p
     stage = Labels(ep["stage"])
     started = ~np.isnan(start)
     staff_load: dict[str, list[tuple[np.ndarray, np.ndarray, float]]] = defaultdict(list)
+    in_stage: dict[str, np.ndarray] = {}  # also the used places of a measure's place pool
     for st in sorted(m.stage_needs):
         sel = stage.eq(st)
         ss = sel & started
-        add("in_stage", st, mean_over(start[ss], stop[ss], None, edges))
+        in_stage[st] = mean_over(start[ss], stop[ss], None, edges)
+        add("in_stage", st, in_stage[st])
         add("queue", st, mean_over(queued[sel], qend[sel], None, edges))
         for pool, amount in m.stage_needs[st]:
             staff_load[pool].append((start[ss], stop[ss], amount))
@@ -268,10 +296,15 @@ def monthly_table(m: AmeModel, rep: int, participants: pd.DataFrame, episodes: p
         ok = np.diff(ts) > 0
         available = mean_over(ts[:-1][ok], ts[1:][ok], cs[ok], edges)
         loads = staff_load.get(pool, [])
-        if pool.startswith("platser:"):
-            sel = stage.eq(pool.split(":", 1)[1]) & started
-            loads = [(start[sel], stop[sel], 1.0)]
         used = np.zeros(len(months))
+        if pool.startswith("platser:"):
+            measure = pool.split(":", 1)[1]
+            loads = []  # one place per person in the measure, whatever its needs list says
+            if measure in in_stage:  # so its occupancy
+                used += in_stage[measure]
+            else:
+                sel = stage.eq(measure) & started
+                loads = [(start[sel], stop[sel], 1.0)]
         for s_, e_, a in loads:
             used += mean_over(s_, e_, np.full(len(s_), a), edges)
         kind = "occupancy" if pool.startswith("platser:") else "utilisation"
