@@ -15,7 +15,7 @@ import math
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import accumulate
 
 import numpy as np
@@ -74,7 +74,7 @@ class Participant:
     n_measures: int = 0
     wait_days: float = 0.0
     last_assessment: float = -INF
-    path: list[str] = field(default_factory=list)  # measures entered, in order (also: which are done)
+    path: tuple[str, ...] = ()  # measures entered, in order (also: which are done)
     case_queue: Queue | None = None
     status_6m: str | None = None
     fs_return_day: float | None = None
@@ -754,7 +754,7 @@ class AmeModel:
         env = self.env
         mid = m.id
         p.n_measures += 1
-        p.path.append(mid)
+        p.path += (mid,)
         q = self.queues[mid]
         if placed is not None:
             ep, d, so = placed
