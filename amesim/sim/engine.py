@@ -95,7 +95,7 @@ class Episode:
         self.outcome = "ongoing"
 
 
-class _Started:
+class _InitializeDone:
     """Stands for a processed Initialize event: a journey started at once gets None."""
 
     __slots__ = ()
@@ -103,7 +103,7 @@ class _Started:
     _value = None
 
 
-_STARTED = _Started()
+_STARTED = _InitializeDone()
 
 
 class Journey:
