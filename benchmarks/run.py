@@ -61,7 +61,7 @@ class Plan:
 
 
 QUICK = Plan(
-    compare=((AmeLite(scale=1, horizon_years=10), 7, True),),  # the same network as FULL's first line
+    compare=((AmeLite(scale=1, horizon_years=10), 11, True),),  # the same network as FULL's first line
     scaling=(
         (100, 2, 2, "size"),
         (1000, 2, 2, "size"),
