@@ -34,7 +34,7 @@ _PARTICIPANT_FIELDS = ("id", "channel", "segment", "unit", "age", "distance_star
                        "fs_row", "household", "arrival", "exit_day", "exit_reason", "exit_cause",
                        "exit_stage", "n_measures", "wait_days", "path", "status_6m", "fs_return_day",
                        "ips", "initial")
-_EPISODE_FIELDS = ("pid", "seq", "stage", "kind", "queued", "start", "end", "outcome")
+_EPISODE_FIELDS = ("pid", "stage", "kind", "queued", "start", "end", "outcome")
 
 
 def _columns(objects: list, fields: tuple[str, ...]) -> dict[str, tuple]:
@@ -163,7 +163,7 @@ def episodes_table(m: AmeModel, rep: int) -> pd.DataFrame:
     return pd.DataFrame({
         "replication": np.full(len(m.episodes), rep, np.int32),
         "participant_id": np.array(c["pid"], np.int64),
-        "episode": np.array(c["seq"], np.int64),
+        "episode": np.arange(len(m.episodes), dtype=np.int64),  # its place in the log
         "stage": str_array(c["stage"]),
         "kind": str_array(c["kind"]),
         "queue_day": np.array(c["queued"], float),

@@ -83,12 +83,13 @@ class Participant:
 
 
 class Episode:
-    """One stage of one participant: queued, started, ended, how it ended."""
+    """One stage of one participant: queued, started, ended, how it ended. (Its number is
+    its place in ``AmeModel.episodes``.)"""
 
-    __slots__ = ("pid", "seq", "stage", "kind", "queued", "start", "end", "outcome")
+    __slots__ = ("pid", "stage", "kind", "queued", "start", "end", "outcome")
 
-    def __init__(self, pid: int, seq: int, stage: str, kind: str, queued: float):
-        self.pid, self.seq, self.stage, self.kind = pid, seq, stage, kind
+    def __init__(self, pid: int, stage: str, kind: str, queued: float):
+        self.pid, self.stage, self.kind = pid, stage, kind
         self.queued = queued
         self.start = math.nan
         self.end = math.nan
@@ -552,7 +553,7 @@ class AmeModel:
         return d
 
     def _episode(self, p: Participant, stage: str, kind: str) -> Episode:
-        ep = Episode(p.id, len(self.episodes), stage, kind, self.env.now)
+        ep = Episode(p.id, stage, kind, self.env.now)
         self.episodes.append(ep)
         return ep
 
@@ -776,7 +777,7 @@ class AmeModel:
                     self._leave_by(p, "deadline", mq.id)
                     return "exit"
                 ep.outcome = "matched"
-            ep = Episode(p.id, len(self.episodes), mid, "insats", env.now)  # self._episode, inlined
+            ep = Episode(p.id, mid, "insats", env.now)  # self._episode, inlined
             self.episodes.append(ep)
             if q.take_if_free():  # granted at once (no generator for _acquire on the hot path)
                 ep.start = ep.queued
