@@ -233,20 +233,11 @@ def test_schedule_on_grid_equals_pointwise(base, changes, trend, months, window)
     import datetime as dt
 
     from amesim.sim.calendar import Calendar
-    from amesim.sim.resolve import ScheduleFn
+    from amesim.sim.resolve import ScheduleFn, WindowedSchedule
 
     cal = Calendar(dt.date(2021, 1, 1), 365.0, 3652.0, "06-15", "08-15")
-    f = inner = ScheduleFn(base, changes, trend, months, cal)
+    f = ScheduleFn(base, changes, trend, months, cal)
     if window is not None:
-        lo, hi = window
-
-        class Windowed(ScheduleFn):  # as AmeModel._channel_rate builds it
-            def __call__(self, day: float) -> float:
-                return inner(day) if lo <= day < hi else 0.0
-
-            def on_grid(self, days: np.ndarray) -> np.ndarray:
-                return np.where((lo <= days) & (days < hi), inner.on_grid(days), 0.0)
-
-        f = Windowed(base, changes, trend, months, cal)
+        f = WindowedSchedule(f, *window)  # as AmeModel._channel_rate builds a channel's rate
     days = np.concatenate([np.arange(-365.0, 3652.0, 7.0), np.random.default_rng(1).uniform(-365, 3652, 300)])
     assert f.on_grid(days).tolist() == [f(d) for d in days]

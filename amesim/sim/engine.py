@@ -27,7 +27,7 @@ from .allocator import Pool, Queue, set_capacity
 from .calendar import DAYS_PER_MONTH, Calendar
 from .environment import Environment
 from .population import Population, poisson_times
-from .resolve import Resolved, ScheduleFn
+from .resolve import Resolved, Sampler, ScheduleFn, WindowedSchedule
 from .rng import Stream, Streams
 
 INF = math.inf
@@ -355,15 +355,7 @@ class AmeModel:
         if lo == -INF and hi == INF:
             return rate
 
-        class Windowed(ScheduleFn):
-            def __call__(self, day: float) -> float:
-                return rate(day) if lo <= day < hi else 0.0
-
-            def on_grid(self, days: np.ndarray) -> np.ndarray:
-                days = np.asarray(days, float)
-                return np.where((lo <= days) & (days < hi), rate.on_grid(days), 0.0)
-
-        return Windowed(rate.base, rate.changes, rate.trend, rate.months, rate.cal)
+        return WindowedSchedule(rate, lo, hi)
 
     def _arrivals(self):
         times: list[tuple[float, int, str]] = []
@@ -656,19 +648,10 @@ class AmeModel:
                 return False
             ep.outcome = "decided"
         elif b.model == "dedicated":
-            q = self.beredning_q[u.id]
-            ep = yield from self._acquire(p, q, "beredning")
-            if ep is None:
+            stream = self.streams[f"durations:beredning:{u.id}"]
+            if not (yield from self._staffed_step(p, self.beredning_q[u.id], "beredning", b.duration_days,
+                                                   stream, "decided")):
                 return False
-            d = b.duration_days(self.streams[f"durations:beredning:{u.id}"])
-            done = yield from self._hold(p, d)
-            q.release()
-            ep.end = env.now
-            if not done:
-                ep.outcome = "deadline"
-                self._leave_by(p, "deadline", q.id)
-                return False
-            ep.outcome = "decided"
         if u.case_manager is not None:
             q = self.case_q[u.id]
             ep = yield from self._acquire(p, q, "handlaggare")
@@ -677,6 +660,24 @@ class AmeModel:
             ep.outcome = "ongoing"
             p.case_queue = q
             self._open_case[p.id] = ep  # held until exit, closed in _exit
+        return True
+
+    def _staffed_step(self, p: Participant, q: Queue, kind: str, duration: Sampler, stream: Stream,
+                      outcome: str, patience: float = INF):
+        """A step that needs ``q``'s capacity for a drawn time (beredning, matching): queue,
+        draw the time when it starts, hold it unless the deadline comes first, release.
+        True if completed (episode outcome ``outcome``); False if the person left."""
+        ep = yield from self._acquire(p, q, kind, patience)
+        if ep is None:
+            return False
+        done = yield from self._hold(p, duration(stream))
+        q.release()
+        ep.end = self.env.now
+        if not done:
+            ep.outcome = "deadline"
+            self._leave_by(p, "deadline", q.id)
+            return False
+        ep.outcome = outcome
         return True
 
     def _hold(self, p: Participant, d: float):
@@ -764,19 +765,10 @@ class AmeModel:
             if m.patience_days is not None:
                 patience = max(m.patience_days(self.s_patience[mid]), 0.0)
             if mid in self.matching:
-                mq = self.matching[mid]
-                ep = yield from self._acquire(p, mq, "matchning", patience)
-                if ep is None:
+                stream = self.streams[f"durations:matchning:{mid}"]
+                if not (yield from self._staffed_step(p, self.matching[mid], "matchning",
+                                                       m.matching.duration_days, stream, "matched", patience)):
                     return "exit"
-                d = m.matching.duration_days(self.streams[f"durations:matchning:{mid}"])
-                done = yield from self._hold(p, d)
-                mq.release()
-                ep.end = env.now
-                if not done:
-                    ep.outcome = "deadline"
-                    self._leave_by(p, "deadline", mq.id)
-                    return "exit"
-                ep.outcome = "matched"
             ep = Episode(p.id, mid, "insats", env.now)  # self._episode, inlined
             self.episodes.append(ep)
             if q.take_if_free():  # granted at once (no generator for _acquire on the hot path)

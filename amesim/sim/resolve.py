@@ -137,6 +137,21 @@ class ScheduleFn:
         return np.maximum(v, 0.0)
 
 
+class WindowedSchedule(ScheduleFn):
+    """``rate`` on days in [lo, hi), 0 outside: a channel open from its start to its end."""
+
+    def __init__(self, rate: ScheduleFn, lo: float, hi: float):
+        super().__init__(rate.base, rate.changes, rate.trend, rate.months, rate.cal)
+        self.rate, self.lo, self.hi = rate, lo, hi
+
+    def __call__(self, day: float) -> float:
+        return self.rate(day) if self.lo <= day < self.hi else 0.0
+
+    def on_grid(self, days: np.ndarray) -> np.ndarray:
+        days = np.asarray(days, float)
+        return np.where((self.lo <= days) & (days < self.hi), self.rate.on_grid(days), 0.0)
+
+
 def resolve(scenario: Scenario, streams: Streams, cal: Calendar, uncertainty: bool = True,
             drawn: dict[str, float] | None = None) -> Resolved:
     """Draw every parameter of ``scenario`` for one replication.
