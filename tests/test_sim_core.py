@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import math
+import types
 from collections import defaultdict
 
 import numpy as np
@@ -241,3 +243,42 @@ def test_schedule_on_grid_equals_pointwise(base, changes, trend, months, window)
         f = WindowedSchedule(f, *window)  # as AmeModel._channel_rate builds a channel's rate
     days = np.concatenate([np.arange(-365.0, 3652.0, 7.0), np.random.default_rng(1).uniform(-365, 3652, 300)])
     assert f.on_grid(days).tolist() == [f(d) for d in days]
+
+
+def model_garbage(run) -> list[object]:
+    """Objects of amesim, SimPy or a suspended generator that ``run()`` left in reference
+    cycles: kept alive until a garbage collection, which then traverses the whole log."""
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    gc.disable()
+    try:
+        run()
+        gc.collect()
+        found = list(gc.garbage)
+    finally:
+        gc.garbage.clear()
+        gc.set_debug(0)
+        gc.enable()
+    return [o for o in found if isinstance(o, types.GeneratorType)
+            or type(o).__module__.split(".")[0] in ("amesim", "simpy")]
+
+
+def test_replication_frees_its_model_without_garbage_collection():
+    # Seeds 0-5 include runs that end with people waiting in queues (a generator suspended on
+    # a request: a cycle through the request's callbacks unless close() breaks it).
+    s = load_scenario(FIXTURE).scenario
+    for seed in range(6):
+        assert model_garbage(lambda seed=seed: run_replication(s, seed, 0)) == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_closed_model_leaves_no_reference_cycles(d):
+    s = scenario_from_dict(d)
+
+    def run() -> None:
+        m = build_model(s, seed=3, replication=0)
+        m.run()
+        m.close()
+
+    assert model_garbage(run) == []

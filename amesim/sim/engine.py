@@ -25,7 +25,7 @@ from simpy.events import Initialize
 from ..scenario.checks import initial_channel, initial_mix
 from .allocator import Pool, Queue, set_capacity
 from .calendar import DAYS_PER_MONTH, Calendar
-from .environment import Environment
+from .environment import Environment, release_waiters
 from .population import Population, poisson_times
 from .resolve import Resolved, Sampler, ScheduleFn, WindowedSchedule
 from .rng import Stream, Streams
@@ -297,14 +297,19 @@ class AmeModel:
         generators and is freed at once when dropped, instead of by a garbage collection.
         The logs (participants, episodes, capacity, population) are kept; the model cannot
         run further."""
-        self.env._queue.clear()  # the calendar: events hold the generators waiting on them
+        pending = [event for *_, event in self.env._queue]  # events hold the generators waiting on them
         for q in [*self.queues.values(), *self.matching.values(), *self.beredning_q.values(),
                   *self.case_q.values()]:
+            pending += [req for *_, req in q._heap]
             q._heap.clear()
         for items in self.forum.values():
+            pending += [item[0] for item in items]
             items.clear()
+        release_waiters(pending)
+        self.env.close()
         for pool in self.pools.values():
             pool.on_change = None
+            pool.queues = []  # queues refer to their pools and pools to their queues
 
     def _summer(self):
         events = []

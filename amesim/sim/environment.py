@@ -11,7 +11,9 @@ timeouts directly.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from heapq import heappop, heappush
+from types import MethodType
 from typing import Any
 
 import simpy
@@ -71,3 +73,32 @@ class Environment(simpy.Environment):
                 exc.__cause__ = event._value
                 raise exc
         self._now = self.now = at
+
+    def close(self) -> None:
+        """Drop the calendar and the event classes bound to this environment (SimPy's
+        ``bind_early``: each holds the environment, a reference cycle), so a finished
+        environment is freed by reference counting. It cannot run again."""
+        self._queue.clear()
+        for name, value in list(vars(self).items()):
+            if isinstance(value, MethodType) and value.__self__ is self:
+                delattr(self, name)
+
+
+def release_waiters(events: Iterable[Event]) -> None:
+    """Forget who waits for these pending events, and for the conditions and processes
+    waiting on them in turn, when a run has ended.
+
+    A process (or a :class:`~amesim.sim.engine.Journey`) suspended on ``req | timeout``
+    is a reference cycle: its generator holds the condition, whose callbacks hold the
+    process. Left alone, such a cycle keeps the whole model alive until a garbage
+    collection, which then traverses every participant and episode logged. Dropping the
+    callbacks breaks the cycles; the suspended generators are then closed and freed.
+    """
+    stack = list(events)
+    while stack:
+        event = stack.pop()
+        callbacks, event.callbacks = event.callbacks, None
+        for callback in callbacks or ():
+            waiter = getattr(callback, "__self__", None)
+            if isinstance(waiter, Event) and waiter.callbacks is not None:
+                stack.append(waiter)  # a condition or process: whoever waits on it

@@ -159,16 +159,26 @@ def resolve(scenario: Scenario, streams: Streams, cal: Calendar, uncertainty: bo
     ``drawn`` (if given) receives the value of every uncertain parameter by path, so a
     run can report which inputs it used and sensitivity analysis can regress on them.
     """
+    return _Resolver(streams, cal, uncertainty, drawn).walk(scenario, "")
 
-    def qval(qv: Quantity, path: str) -> float:
-        if not uncertainty or not qv.uncertain:
+
+class _Resolver:
+    """The walk behind :func:`resolve`. (A class, not a recursive closure: a closure that
+    calls itself is a reference cycle, which kept the streams alive until a collection.)"""
+
+    def __init__(self, streams: Streams, cal: Calendar, uncertainty: bool, drawn: dict[str, float] | None):
+        self.streams, self.cal, self.uncertainty, self.drawn = streams, cal, uncertainty, drawn
+
+    def qval(self, qv: Quantity, path: str) -> float:
+        if not self.uncertainty or not qv.uncertain:
             return qv.point
-        v = qv.draw(streams.uniform_for(path))
-        if drawn is not None:
-            drawn[path] = v
+        v = qv.draw(self.streams.uniform_for(path))
+        if self.drawn is not None:
+            self.drawn[path] = v
         return v
 
-    def walk(obj: Any, path: str) -> Any:
+    def walk(self, obj: Any, path: str) -> Any:
+        qval, walk = self.qval, self.walk
         if isinstance(obj, Quantity):
             return qval(obj, path)
         if isinstance(obj, Dist):
@@ -176,9 +186,9 @@ def resolve(scenario: Scenario, streams: Streams, cal: Calendar, uncertainty: bo
             return Sampler(obj, params)
         if isinstance(obj, Schedule):
             base = qval(obj.base, f"{path}.base")
-            changes = [(cal.day(c.date), qval(c.value, f"{path}.changes[{c.date}]")) for c in obj.changes]
+            changes = [(self.cal.day(c.date), qval(c.value, f"{path}.changes[{c.date}]")) for c in obj.changes]
             trend = qval(obj.trend_per_year, f"{path}.trend") if obj.trend_per_year else 0.0
-            return ScheduleFn(base, changes, trend, set(obj.months) if obj.months else None, cal)
+            return ScheduleFn(base, changes, trend, set(obj.months) if obj.months else None, self.cal)
         if isinstance(obj, BaseModel):
             ident = getattr(obj, "id", None)
             out = Resolved()
@@ -192,8 +202,6 @@ def resolve(scenario: Scenario, streams: Streams, cal: Calendar, uncertainty: bo
         if isinstance(obj, dict):
             return {k: walk(v, f"{path}.{k}") for k, v in obj.items()}
         return obj
-
-    return walk(scenario, "")
 
 
 def per_day(rate_per_month: float) -> float:
