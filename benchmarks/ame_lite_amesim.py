@@ -47,6 +47,7 @@ def run_amesim(cfg: AmeLite, seed: int, sc: Scenario | None = None, sim_only: bo
         model.run()
         arrived = np.array([p.arrival for p in model.participants])
         left = np.array([np.nan if p.exit_day is None else p.exit_day for p in model.participants])
+        model.close()  # freed now, as in run_replication, not by a collection in a later run
     else:
         res = run_replication(sc, seed, 0)
         arrived = res.participants["arrival_day"].to_numpy()

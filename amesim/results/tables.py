@@ -29,12 +29,11 @@ from .intervals import mean_over
 EXIT_ORDER = ["arbete", "studier", "annan_myndighet", "slutfort_uppdrag", "annat", "krom"]
 
 
-#: Participant and Episode attributes read into columns, in one pass over the log.
+#: Participant attributes read into columns, in one pass over the log.
 _PARTICIPANT_FIELDS = ("id", "channel", "segment", "unit", "age", "distance_start", "distance",
                        "fs_row", "household", "arrival", "exit_day", "exit_reason", "exit_cause",
                        "exit_stage", "n_measures", "wait_days", "path", "status_6m", "fs_return_day",
                        "ips", "initial")
-_EPISODE_FIELDS = ("pid", "stage", "kind", "queued", "start", "end", "outcome")
 
 
 def _columns(objects: list, fields: tuple[str, ...]) -> dict[str, tuple]:
@@ -157,19 +156,19 @@ def participants_table(m: AmeModel, rep: int) -> pd.DataFrame:
     return df
 
 
-@paused_gc()
 def episodes_table(m: AmeModel, rep: int) -> pd.DataFrame:
-    c = _columns(m.episodes, _EPISODE_FIELDS)
+    log = m.episodes
+    n = len(log)
     return pd.DataFrame({
-        "replication": np.full(len(m.episodes), rep, np.int32),
-        "participant_id": np.array(c["pid"], np.int64),
-        "episode": np.arange(len(m.episodes), dtype=np.int64),  # its place in the log
-        "stage": str_array(c["stage"]),
-        "kind": str_array(c["kind"]),
-        "queue_day": np.array(c["queued"], float),
-        "start_day": np.array(c["start"], float),
-        "end_day": np.array(c["end"], float),
-        "outcome": str_array(c["outcome"]),
+        "replication": np.full(n, rep, np.int32),
+        "participant_id": log.numbers("pid"),
+        "episode": np.arange(n, dtype=np.int64),  # its place in the log
+        "stage": str_array(log.stage),
+        "kind": str_array(log.kind),
+        "queue_day": log.numbers("queued"),
+        "start_day": log.numbers("start"),
+        "end_day": log.numbers("end"),
+        "outcome": str_array(log.outcome),
     })
 
 

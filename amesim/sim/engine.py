@@ -26,6 +26,7 @@ from ..scenario.checks import initial_channel, initial_mix
 from .allocator import Pool, Queue, set_capacity
 from .calendar import DAYS_PER_MONTH, Calendar
 from .environment import Environment, release_waiters
+from .episodes import EpisodeLog
 from .population import Population, poisson_times
 from .resolve import Resolved, Sampler, ScheduleFn, WindowedSchedule
 from .rng import Stream, Streams
@@ -80,20 +81,6 @@ class Participant:
     fs_return_day: float | None = None
     ips: bool = False
     initial: bool = False
-
-
-class Episode:
-    """One stage of one participant: queued, started, ended, how it ended. (Its number is
-    its place in ``AmeModel.episodes``.)"""
-
-    __slots__ = ("pid", "stage", "kind", "queued", "start", "end", "outcome")
-
-    def __init__(self, pid: int, stage: str, kind: str, queued: float):
-        self.pid, self.stage, self.kind = pid, stage, kind
-        self.queued = queued
-        self.start = math.nan
-        self.end = math.nan
-        self.outcome = "ongoing"
 
 
 class _InitializeDone:
@@ -178,7 +165,7 @@ class AmeModel:
         self.units = {u.id: u for u in r.units}
         self.measures = {m.id: m for m in r.measures}
         self.participants: list[Participant] = []
-        self.episodes: list[Episode] = []
+        self.episodes = EpisodeLog()  # an episode is its row number in this log
         self.capacity_log: list[tuple[float, str, float]] = []
         self.stage_needs: dict[str, list[tuple[str, float]]] = {}
         #: Segment ids of each channel's mix and their cumulative weights.
@@ -211,7 +198,7 @@ class AmeModel:
         self.s_routing = streams.family("routing:")
         self._build_resources()
         self._ips_used = 0
-        self._open_case: dict[int, Episode] = {}
+        self._open_case: dict[int, int] = {}  # participant id -> their case-manager episode
 
     # ------------------------------------------------------------------ resources
 
@@ -526,13 +513,13 @@ class AmeModel:
                 self._link(p, c, u, t0, row, s, s, 0)
                 if u.case_manager is not None and self.case_q[u.id].take_if_free():
                     ep = self._episode(p, f"handlaggare:{u.id}", "handlaggare")
-                    ep.start = t0
+                    self.episodes.start[ep] = t0
                     p.case_queue = self.case_q[u.id]
                     self._open_case[p.id] = ep
                 placed = None
                 if q.take_if_free():
                     ep = self._episode(p, m.id, "insats")
-                    ep.queued = ep.start = began
+                    self.episodes.queued[ep] = self.episodes.start[ep] = began
                     placed = (ep, left, s)
                 Journey(env, self._journey(p, c, u, (m, placed)))
         return
@@ -549,10 +536,9 @@ class AmeModel:
             d = min(d, m.max_months * DAYS_PER_MONTH)
         return d
 
-    def _episode(self, p: Participant, stage: str, kind: str) -> Episode:
-        ep = Episode(p.id, stage, kind, self.env.now)
-        self.episodes.append(ep)
-        return ep
+    def _episode(self, p: Participant, stage: str, kind: str) -> int:
+        """A new episode of ``p``, queued now; returns its number."""
+        return self.episodes.open(p.id, stage, kind, self.env.now)
 
     def _wait(self, p: Participant, event: simpy.Event, patience: float):
         """Wait for ``event`` or the deadline/patience. Returns None if granted, else why."""
@@ -571,23 +557,24 @@ class AmeModel:
         """Queue for ``q``; returns the started episode, or None if the person left instead."""
         ep = self._episode(p, q.id, kind)
         if q.take_if_free():  # granted at once, like an already triggered request
-            ep.start = self.env.now
+            self.episodes.start[ep] = self.env.now
             return ep
         granted = yield from self._wait_in(p, q, ep, patience)
         return ep if granted else None
 
-    def _wait_in(self, p: Participant, q: Queue, ep: Episode, patience: float):
-        """Wait in ``q`` (nothing free now). True when granted; False if the deadline or the
-        person's patience ran out first (then they have left)."""
+    def _wait_in(self, p: Participant, q: Queue, ep: int, patience: float):
+        """Wait in ``q`` (nothing free now) in episode ``ep``. True when granted; False if the
+        deadline or the person's patience ran out first (then they have left)."""
         req = q.request(p, p.priority)
         why = yield from self._wait(p, req, patience)
-        p.wait_days += self.env.now - ep.queued
+        eps, now = self.episodes, self.env.now
+        p.wait_days += now - eps.queued[ep]
         if why is None:
-            ep.start = self.env.now
+            eps.start[ep] = now
             return True
         q.cancel(req)
-        ep.end = self.env.now
-        ep.outcome = why
+        eps.end[ep] = now
+        eps.outcome[ep] = why
         self._leave_by(p, why, q.id)
         return False
 
@@ -644,14 +631,15 @@ class AmeModel:
             item = [env.event(), False]
             self.forum[u.id].append(item)
             why = yield from self._wait(p, item[0], INF)
-            p.wait_days += env.now - ep.queued
-            ep.start = ep.end = env.now
+            eps = self.episodes
+            p.wait_days += env.now - eps.queued[ep]
+            eps.start[ep] = eps.end[ep] = env.now
             if why is not None:
                 item[1] = True
-                ep.outcome = why
-                self._leave_by(p, why, ep.stage)
+                eps.outcome[ep] = why
+                self._leave_by(p, why, eps.stage[ep])
                 return False
-            ep.outcome = "decided"
+            eps.outcome[ep] = "decided"
         elif b.model == "dedicated":
             stream = self.streams[f"durations:beredning:{u.id}"]
             if not (yield from self._staffed_step(p, self.beredning_q[u.id], "beredning", b.duration_days,
@@ -662,7 +650,6 @@ class AmeModel:
             ep = yield from self._acquire(p, q, "handlaggare")
             if ep is None:
                 return False
-            ep.outcome = "ongoing"
             p.case_queue = q
             self._open_case[p.id] = ep  # held until exit, closed in _exit
         return True
@@ -677,12 +664,13 @@ class AmeModel:
             return False
         done = yield from self._hold(p, duration(stream))
         q.release()
-        ep.end = self.env.now
+        eps = self.episodes
+        eps.end[ep] = self.env.now
         if not done:
-            ep.outcome = "deadline"
+            eps.outcome[ep] = "deadline"
             self._leave_by(p, "deadline", q.id)
             return False
-        ep.outcome = outcome
+        eps.outcome[ep] = outcome
         return True
 
     def _hold(self, p: Participant, d: float):
@@ -758,7 +746,7 @@ class AmeModel:
     def _measure(self, p: Participant, m: Resolved, placed: tuple | None = None):
         """Matching (if any), queue, stay. Returns 'continue' or 'exit'. ``placed``: (episode,
         days left, stream) of someone already in the measure at the start: only the stay."""
-        env = self.env
+        env, eps = self.env, self.episodes
         mid = m.id
         p.n_measures += 1
         p.path += (mid,)
@@ -774,10 +762,9 @@ class AmeModel:
                 if not (yield from self._staffed_step(p, self.matching[mid], "matchning",
                                                        m.matching.duration_days, stream, "matched", patience)):
                     return "exit"
-            ep = Episode(p.id, mid, "insats", env.now)  # self._episode, inlined
-            self.episodes.append(ep)
+            ep = eps.open(p.id, mid, "insats", env.now)  # self._episode, inlined
             if q.take_if_free():  # granted at once (no generator for _acquire on the hot path)
-                ep.start = ep.queued
+                eps.start[ep] = env.now
             elif not (yield from self._wait_in(p, q, ep, patience)):
                 return "exit"
             plain = self.plain_duration[mid]
@@ -798,20 +785,20 @@ class AmeModel:
         stay = min(d, t_h, left)
         yield env.timeout(max(stay, 0.0))
         q.release()
-        now = ep.end = env.now
+        now = eps.end[ep] = env.now
         if p.fs_row >= 0 and m.fs_payment_factor != 1.0:
-            self.pop.reduce(p.fs_row, ep.start, now, max(m.fs_payment_factor, 0.0))
+            self.pop.reduce(p.fs_row, eps.start[ep], now, max(m.fs_payment_factor, 0.0))
         if stay == left and left <= d and left <= t_h:
-            ep.outcome = "deadline"
+            eps.outcome[ep] = "deadline"
             self._leave_by(p, "deadline", mid)
             return "exit"
         if stay == t_h and t_h < d:
             reason = HAZARD_REASONS[so.choice(list(accumulate(rates)))]
-            ep.outcome = f"exit:{reason}"
+            eps.outcome[ep] = f"exit:{reason}"
             self._exit(p, reason, "measure", mid)
             return "exit"
         # Completed: stegförflyttning, then maybe an exit.
-        ep.outcome = "completed"
+        eps.outcome[ep] = "completed"
         if m.kind == "kartlaggning":
             p.last_assessment = now
         if m.distance_change is not None:
@@ -821,7 +808,7 @@ class AmeModel:
         for reason, prob in m.on_completion.items():
             acc += max(prob, 0.0)
             if u < acc:
-                ep.outcome = f"completed:{reason}"
+                eps.outcome[ep] = f"completed:{reason}"
                 self._exit(p, reason, "completion", mid)
                 return "exit"
         return "continue"
@@ -836,7 +823,7 @@ class AmeModel:
             p.case_queue.release()
             ep = self._open_case.pop(p.id, None)
             if ep is not None:
-                ep.end, ep.outcome = now, "closed"
+                self.episodes.end[ep], self.episodes.outcome[ep] = now, "closed"
             p.case_queue = None
         ae = self.r.after_exit
         sa = self.s_after_exit

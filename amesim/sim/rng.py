@@ -8,6 +8,7 @@ other processes either of them has.
 from __future__ import annotations
 
 import zlib
+from array import array
 from collections.abc import Callable, Iterator
 from itertools import chain
 
@@ -24,10 +25,17 @@ def seed_sequence(seed: int, replication: int, name: str) -> np.random.SeedSeque
     return np.random.SeedSequence(entropy=seed, spawn_key=(replication, _key(name)))
 
 
-def _blocks(draw: Callable[[int], np.ndarray]) -> Iterator[list[float]]:
-    """Blocks of ``_BLOCK`` numbers, each drawn only when the previous one is used up."""
+def _blocks(draw: Callable[[int], np.ndarray]) -> Iterator[array]:
+    """Blocks of ``_BLOCK`` numbers, each drawn only when the previous one is used up.
+
+    A block is a typed array (8 bytes a number; its iterator makes each Python float as
+    it is used), not a list of floats (32 bytes a number, all made at once): a
+    replication has a stream per staff member, most of which draw a handful of numbers.
+    """
     while True:
-        yield draw(_BLOCK).tolist()
+        block = array("d")
+        block.frombytes(draw(_BLOCK).tobytes())
+        yield block
 
 
 class Stream:
