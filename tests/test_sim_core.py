@@ -35,6 +35,7 @@ def check_invariants(model) -> None:  # noqa: ANN001 - AmeModel
     """Every arrival is in the system or has exited once; nobody in two places; no overbooking."""
     end = model.cal.end
     ps = model.participants
+    assert [p.id for p in ps] == list(range(len(ps))), "a participant's id is its place in the log"
     eps = defaultdict(list)
     for e in model.episodes:
         eps[e.pid].append(e)

@@ -30,7 +30,7 @@ EXIT_ORDER = ["arbete", "studier", "annan_myndighet", "slutfort_uppdrag", "annat
 
 
 #: Participant attributes read into columns, in one pass over the log.
-_PARTICIPANT_FIELDS = ("id", "channel", "segment", "unit", "age", "distance_start", "distance",
+_PARTICIPANT_FIELDS = ("channel", "segment", "unit", "age", "distance_start", "distance",
                        "fs_row", "household", "arrival", "exit_day", "exit_reason", "exit_cause",
                        "exit_stage", "n_measures", "wait_days", "path", "status_6m", "fs_return_day",
                        "ips", "initial")
@@ -129,7 +129,7 @@ def participants_table(m: AmeModel, rep: int) -> pd.DataFrame:
     arrival = np.array(c["arrival"], float)
     df = pd.DataFrame({
         "replication": np.full(n, rep, np.int32),
-        "participant_id": np.array(c["id"], np.int64),
+        "participant_id": np.arange(n, dtype=np.int64),  # a participant's id is its place in the log
         "channel": str_array(c["channel"]),
         "segment": str_array(c["segment"]),
         "unit": str_array(c["unit"]),
@@ -145,7 +145,7 @@ def participants_table(m: AmeModel, rep: int) -> pd.DataFrame:
         "exit_stage": str_array(c["exit_stage"], "string"),
         "n_measures": np.array(c["n_measures"], np.int32),
         "wait_days": np.array(c["wait_days"], float),
-        "path": str_array([">".join(x) for x in c["path"]]),
+        "path": str_array(list(map(">".join, c["path"]))),
         "status_6m": str_array(c["status_6m"], "string"),
         "fs_return_day": _floats(c["fs_return_day"]),
         "ips": np.array(c["ips"], bool),

@@ -55,7 +55,7 @@ def paused_gc() -> Iterator[None]:
 
 @dataclass(slots=True)
 class Participant:
-    id: int
+    id: int  # its place in AmeModel.participants (the participants table relies on it)
     channel: str
     segment: str
     unit: str
