@@ -127,9 +127,9 @@ class _Started:
         order = np.lexsort((self.seq, self.who))
         who = self.who[order]
         last = np.r_[who[1:] != who[:-1], True] if len(who) else np.zeros(0, bool)
-        table = self.stage.map(aims, "")  # by stage code, then '' for missing
-        aim = table[self.stage_codes[order]]
-        return _lookup(who[last], aim[last], pid, "").astype(object)
+        table = self.stage.map(aims, "")  # by stage code, then '' for missing (code -1)
+        code = _lookup(who[last], self.stage_codes[order][last], pid, -1)
+        return table[code]
 
     def first_start(self, pid: np.ndarray) -> np.ndarray:
         """Per participant (``pid``), the day their first insats started (NaN if none)."""
@@ -142,8 +142,9 @@ class _Started:
 
 def _last_spell_end(spells: pd.DataFrame, pid: np.ndarray) -> np.ndarray:
     """Per participant (``pid``), the latest end of their linked spells (NaN if none or open)."""
-    linked = spells["participant_id"].notna().to_numpy()
-    who = spells["participant_id"].to_numpy(np.int64, na_value=-1)[linked]
+    who = spells["participant_id"].to_numpy(np.int64, na_value=-1)
+    linked = who >= 0  # participant ids count from 0; -1: not linked
+    who = who[linked]
     end = spells["end_day"].to_numpy(float)[linked]
     keys, inverse = np.unique(who, return_inverse=True)
     latest = np.full(len(keys), np.nan)
