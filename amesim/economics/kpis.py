@@ -128,7 +128,7 @@ class _Started:
         who = self.who[order]
         last = np.r_[who[1:] != who[:-1], True] if len(who) else np.zeros(0, bool)
         table = self.stage.map(aims, "")  # by stage code, then '' for missing (code -1)
-        code = _lookup(who[last], self.stage_codes[order][last], pid, -1)
+        code = _lookup(who[last], self.stage_codes[order][last], pid, -1).astype(np.intp)
         return table[code]
 
     def first_start(self, pid: np.ndarray) -> np.ndarray:
