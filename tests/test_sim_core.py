@@ -283,3 +283,14 @@ def test_closed_model_leaves_no_reference_cycles(d):
         m.close()
 
     assert model_garbage(run) == []
+
+
+def test_result_tables_are_writable():
+    """Users edit result tables (tables are built without copying where the arrays are fresh,
+    and the episode log's columns are read-only views: they must not leak into a table)."""
+    res = run_replication(load_scenario(FIXTURE).scenario, 1, 0)
+    for name, df in res.tables().items():
+        for col in df.columns:
+            if len(df) and pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]):
+                df.loc[df.index[0], col] = 0
+                assert df[col].iloc[0] == 0, (name, col)

@@ -120,7 +120,7 @@ class _Lines:
             "payer": np.repeat([r[1] for r in self.rows], k),
             "board": np.repeat([r[2] for r in self.rows], k),
             "sek": np.concatenate([r[3] for r in self.rows]) if k else np.empty(0),
-        })
+        }, copy=False)  # fresh arrays: no need to copy them
         return df
 
 

@@ -50,7 +50,7 @@ class _Rows:
             "value": np.concatenate([f[1] for f in self.frames]) if n else np.empty(0),
             "unit": np.repeat([f[2] for f in self.frames], k),
             "better": np.repeat([f[3] for f in self.frames], k),
-        })
+        }, copy=False)  # fresh arrays: no need to copy them
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -151,7 +151,7 @@ def participants_table(m: AmeModel, rep: int) -> pd.DataFrame:
         "ips": np.array(c["ips"], bool),
         "in_warmup": arrival < 0,
         "initial": np.array(c["initial"], bool),  # in a measure at the start (arrival_day before it)
-    })
+    }, copy=False)  # fresh arrays: no need to copy them
     df.attrs["horizon_day"] = end
     return df
 
@@ -169,7 +169,7 @@ def episodes_table(m: AmeModel, rep: int) -> pd.DataFrame:
         "start_day": log.numbers("start"),
         "end_day": log.numbers("end"),
         "outcome": str_array(log.outcome),
-    })
+    })  # copied: the log's numbers are read-only views, and a result table must be writable
 
 
 @paused_gc()
@@ -223,7 +223,7 @@ def fs_spells_table(m: AmeModel, rep: int) -> pd.DataFrame:
         "amount_sek_per_month": pop.amount[r],
         "factor": np.array(factors, float),
         "participant_id": pd.array([int(x) if x >= 0 else None for x in part[r]], dtype="Int64"),
-    })
+    }, copy=False)  # fresh arrays: no need to copy them
 
 
 @functools.lru_cache(maxsize=64)
@@ -334,4 +334,4 @@ def monthly_table(m: AmeModel, rep: int, participants: pd.DataFrame, episodes: p
         "metric": str_repeat(metrics, row),
         "entity": str_repeat(entities, row),
         "value": np.concatenate(series),
-    })
+    }, copy=False)  # fresh arrays: no need to copy them
