@@ -24,6 +24,14 @@ def test_labels_equal_pandas_factorize(values: list[str | None], dtype: str) -> 
         assert lab.values == [str(u) for u in uniques]
 
 
+@settings(max_examples=100, deadline=None)
+@given(values=hst.lists(hst.one_of(hst.none(), WORDS), max_size=40), wanted=hst.lists(WORDS, max_size=4))
+def test_labels_isin_equals_pandas(values: list[str | None], wanted: list[str]) -> None:
+    column = pd.Series(str_array(values, "string"))
+    expected = column.fillna("").isin(wanted).to_numpy(bool)  # missing counts as ""
+    assert Labels(column).isin(wanted).tolist() == expected.tolist()
+
+
 def test_labels_follow_a_changed_column() -> None:
     df = pd.DataFrame({"reason": str_array(["arbete", "annat", "arbete"], "string")})
     assert Labels(df["reason"]).eq("arbete").tolist() == [True, False, True]

@@ -342,20 +342,23 @@ def _cost_kpis(out: _Rows, per: _Periods, r: Any, spells: pd.DataFrame, costs: p
                exits_ws: np.ndarray) -> None:
     c = costs
     yi = c["year"].to_numpy(int) - per.by.start_year
-    line = c["line"].to_numpy(dtype=object)
-    kind = np.array([s.split(":", 1)[0] for s in line], dtype=object)
-    payer = c["payer"].to_numpy(dtype=object)
+    line = Labels(c["line"])
+    payer = Labels(c["payer"])
     sek = c["sek"].to_numpy(float)
-    kom = payer == KOMMUNEN
+    kom = payer.eq(KOMMUNEN)
+    line_kind = [v.split(":", 1)[0] for v in line.values]  # 'staff:handledare' -> 'staff'
+
+    def kind_in(*kinds: str) -> np.ndarray:
+        return np.array([k in kinds for k in line_kind] + [False], bool)[line.codes]
 
     def total(mask: np.ndarray) -> np.ndarray:
         return per.sum(np.where(mask, yi, -1), sek)
 
-    fs = total(kom & (kind == "forsorjningsstod"))
-    ame = total(kom & np.isin(kind, ["staff", "premises", "running", "income"]))
-    subsidy = total(kom & np.isin(kind, ["subsidy_wage", "subsidy_compensation"]))
-    funding = 0.0 - total(kom & (kind == "funding"))
-    net = total(kom & (kind != "tax_revenue"))
+    fs = total(kom & kind_in("forsorjningsstod"))
+    ame = total(kom & kind_in("staff", "premises", "running", "income"))
+    subsidy = total(kom & kind_in("subsidy_wage", "subsidy_compensation"))
+    funding = 0.0 - total(kom & kind_in("funding"))
+    net = total(kom & ~kind_in("tax_revenue"))
     out.add("fs_cost_sek", fs, "SEK", "lower")
     by = per.by
     cf = fs_counterfactual_per_year(spells, by, by.index(r.economics.fs_indexation_per_year))
@@ -367,10 +370,10 @@ def _cost_kpis(out: _Rows, per: _Periods, r: Any, spells: pd.DataFrame, costs: p
     out.add("external_funding_sek", funding, "SEK", "higher")
     out.add("net_municipal_cost_sek", net, "SEK", "lower")
     out.add("cost_per_exit_work_studies_sek", _ratio(ame + subsidy - funding, exits_ws), "SEK", "lower")
-    for other in sorted(set(payer) - {KOMMUNEN}):
-        out.add(f"payer_cost_{other}_sek", total(payer == other), "SEK")
+    for other in sorted(set(payer.values) - {KOMMUNEN}):
+        out.add(f"payer_cost_{other}_sek", total(payer.eq(other)), "SEK")
     if r.economics.tax is not None and r.economics.tax.include:
-        out.add("tax_revenue_sek", 0.0 - total(kom & (kind == "tax_revenue")), "SEK", "higher")
+        out.add("tax_revenue_sek", 0.0 - total(kom & kind_in("tax_revenue")), "SEK", "higher")
 
 
 def kpis_table(r: Any, cal: Calendar, participants: pd.DataFrame, episodes: pd.DataFrame,
