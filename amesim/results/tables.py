@@ -96,7 +96,6 @@ class Labels:
 
     def __init__(self, column: pd.Series):
         self.codes, self.values = _factorize(column)
-        self.index = {u: i for i, u in enumerate(self.values)}
 
     def isin(self, values: Iterable[str]) -> np.ndarray:
         wanted = set(values)

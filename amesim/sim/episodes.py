@@ -64,10 +64,6 @@ class EpisodeLog:
         return map(EpisodeRow._make, zip(self.pid, self.stage, self.kind, self.queued, self.start,
                                          self.end, self.outcome, strict=True))
 
-    def __getitem__(self, ep: int) -> EpisodeRow:
-        return EpisodeRow(self.pid[ep], self.stage[ep], self.kind[ep], self.queued[ep], self.start[ep],
-                          self.end[ep], self.outcome[ep])
-
     def numbers(self, column: str) -> np.ndarray:
         """A numeric column as a numpy array (a read-only view of the log, no copy)."""
         values = np.frombuffer(getattr(self, column), dtype=np.int64 if column == "pid" else float)
