@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 
 from .assumptions import assumptions_table, scenario_changes
 from .data import RunData, band, fill_replications
-from .labels import Labels, kpi_format
+from .labels import Labels
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE6EE")
 _BAD_SHEET = str.maketrans({c: "_" for c in "[]:*?/\\"})
@@ -63,11 +63,6 @@ def _write(wb: Workbook, title: str, df: pd.DataFrame, used: set[str],
         width = max([len(str(c))] + [len(str(x)) for x in df.iloc[:200, j - 1].tolist()]) if len(df) else len(str(c))
         ws.column_dimensions[get_column_letter(j)].width = min(max(10, width + 2), 60)
     ws.freeze_panes = "A2"
-
-
-def _fmt_for(kpi: str) -> str:
-    f = kpi_format(kpi)
-    return {"money": "#,##0", "share": "0.0%", "count": "#,##0.0"}.get(f, "#,##0.00")
 
 
 def summary_frame(rd: RunData, lab: Labels) -> pd.DataFrame | None:

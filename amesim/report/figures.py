@@ -495,35 +495,3 @@ def cumulative_cost_figure(monthly_costs: Mapping[str, pd.DataFrame], base: str,
         fig.update_layout(margin_t=95)
     fig.update_layout(title_text=text)
     return fig
-
-
-def annual_bars_figure(kpis: pd.DataFrame, kpi_ids: list[str], labels: Labels, title: str,
-                       threshold: int = 5) -> go.Figure:
-    """Per-year mean with 95 % error bars for a few KPIs (e.g. exits per reason)."""
-    lang = labels.lang
-    fig = go.Figure()
-    k = kpis[kpis["kpi"].isin(kpi_ids) & kpis["period"].astype(str).str.isdigit()]
-    if k.empty:
-        return base_layout(fig, title, lang)
-    reps = sorted(kpis["replication"].unique())
-    k = fill_replications(k[["replication", "kpi", "period", "value"]], ["kpi", "period"], reps)
-    s = band(k, ["kpi", "period"])
-    for i, kpi in enumerate(kpi_ids):
-        d = s[s["kpi"] == kpi].sort_values("period")
-        if d.empty:
-            continue
-        f = kpi_format(kpi)
-        reason = kpi.split("_", 1)[1] if kpi.startswith("exits_") else ""
-        color = EXIT_COLORS.get(reason, PALETTE[i % len(PALETTE)])
-        custom = [fmt.formatter(f, lang, threshold)(m) + (f"<br>95 %: {fmt.interval(lo, hi, f, lang, threshold)}"
-                                                         if np.isfinite(lo) else "")
-                  for m, lo, hi in zip(d["mean"], d["lo"], d["hi"], strict=True)]
-        fig.add_trace(go.Bar(
-            x=d["period"].astype(str), y=d["mean"], name=esc(labels.kpi(kpi)), marker_color=color,
-            error_y={"type": "data", "symmetric": False, "array": np.nan_to_num(d["hi"] - d["mean"]),
-                     "arrayminus": np.nan_to_num(d["mean"] - d["lo"]), "color": "#333"},
-            customdata=custom, hovertemplate="<b>%{fullData.name}</b> %{x}<br>%{customdata}<extra></extra>"))
-    fig = base_layout(fig, title, lang)
-    fig.update_layout(barmode="group")
-    fig.update_xaxes(type="category")
-    return fig

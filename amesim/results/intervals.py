@@ -32,11 +32,3 @@ def mean_over(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray | None, 
     length = np.diff(edges)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(length > 0, area / length, np.nan)
-
-
-def count_overlapping(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """How many intervals [s, e) overlap each period [edges[j], edges[j+1])."""
-    s = np.sort(np.asarray(starts, float))
-    e = np.sort(np.asarray(ends, float))
-    lo, hi = edges[:-1], edges[1:]
-    return (np.searchsorted(s, hi, side="left") - np.searchsorted(e, lo, side="right")).astype(float)

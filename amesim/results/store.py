@@ -41,14 +41,6 @@ def atomic_write_text(path: Path, text: str) -> None:
     _publish(tmp, path)
 
 
-def atomic_write_parquet(df: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    df.to_parquet(tmp, index=False)
-    _publish(tmp, path)
-
-
 class ResultStore:
     def __init__(self, root: str | Path):
         self.root = Path(root)
@@ -75,12 +67,6 @@ class ResultStore:
 
     def read(self, rep: int, table: str) -> pd.DataFrame:
         return pd.read_parquet(self.rep_dir(rep) / f"{table}.parquet")
-
-    def iter_table(self, table: str, reps: Iterable[int] | None = None) -> Iterable[pd.DataFrame]:
-        for rep in sorted(self.completed() if reps is None else reps):
-            path = self.rep_dir(rep) / f"{table}.parquet"
-            if path.exists():
-                yield pd.read_parquet(path)
 
     def finalize(self, tables: Iterable[str], keep_parts: bool = False) -> None:
         """Merge every replication's parts into one parquet file per table."""

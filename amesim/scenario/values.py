@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Source = Annotated[
@@ -226,34 +225,3 @@ class Dist(Strict):
             for k in ("value", "mean", "sd", "low", "mode", "high")
             if getattr(self, k) is not None
         }
-
-    def upper_bound(self) -> float:
-        """A value draws rarely exceed (used for sanity checks and defaults)."""
-        if self.max is not None:
-            return self.max
-        qs = self.quantities()
-        if self.dist == "fixed":
-            return qs["value"].bounds()[1]
-        if self.dist in ("uniform", "triangular"):
-            return qs["high"].bounds()[1]
-        if self.dist == "empirical":
-            assert self.values is not None
-            return max(self.values)
-        m = qs["mean"].bounds()[1]
-        s = qs["sd"].bounds()[1] if "sd" in qs else m
-        return m + 6 * s
-
-    def expected_point(self) -> float:
-        """Mean of the distribution at the point values of its parameters (ignoring clipping)."""
-        qs = {k: v.point for k, v in self.quantities().items()}
-        if self.dist == "fixed":
-            return qs["value"]
-        if self.dist == "uniform":
-            return (qs["low"] + qs["high"]) / 2
-        if self.dist == "triangular":
-            return (qs["low"] + qs["mode"] + qs["high"]) / 3
-        if self.dist == "empirical":
-            assert self.values is not None
-            w = np.asarray(self.weights if self.weights is not None else [1.0] * len(self.values), float)
-            return float(np.dot(self.values, w / w.sum()))
-        return qs["mean"]

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from ..scenario.model import Scenario, Schedule
 from ..scenario.values import Dist, Quantity
-from .calendar import DAYS_PER_MONTH, Calendar
+from .calendar import Calendar
 from .rng import Stream, Streams
 
 
@@ -202,7 +202,3 @@ class _Resolver:
         if isinstance(obj, dict):
             return {k: walk(v, f"{path}.{k}") for k, v in obj.items()}
         return obj
-
-
-def per_day(rate_per_month: float) -> float:
-    return rate_per_month / DAYS_PER_MONTH
