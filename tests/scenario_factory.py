@@ -72,14 +72,24 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "unit": draw(st.sampled_from(["u1", "u2"])),
             "duration_days": {"dist": draw(st.sampled_from(["exponential", "fixed"])),
                               **({"mean": draw(st.floats(3, 120))})},
-            "hazards_per_month": {"arbete": draw(_prob), "annat": draw(_prob)},
-            "on_completion": {"arbete": draw(_prob), "slutfort_uppdrag": draw(_prob)},
+            "effect": {"hazard_ratio": draw(st.floats(0, 4)),
+                       "routes": draw(st.sampled_from([["arbete"], ["arbete", "studier"],
+                                                       ["annan_myndighet"]]))},
+            "dropout_per_month": draw(_prob),
+            "on_completion": {"annan_myndighet": draw(_prob), "slutfort_uppdrag": draw(_prob)},
         }
+        if draw(st.booleans()):
+            m["effect"]["after"] = {"months": draw(st.floats(0, 12)),
+                                    "hazard_ratio": draw(st.floats(1.1, 3))}
+        if draw(st.booleans()):
+            m["start" if draw(st.booleans()) else "end"] = "2021-06-01"
         if m["duration_days"]["dist"] == "fixed":
             m["duration_days"] = {"dist": "fixed", "value": m["duration_days"]["mean"]}
         if draw(st.booleans()):
             m["places"] = draw(st.integers(0, 6))
             m["summer_places_factor"] = draw(st.sampled_from([1.0, 0.5, 0.0]))
+            if draw(st.booleans()):
+                m["places_changes"] = [{"date": "2021-05-01", "places": draw(st.integers(0, 6))}]
         if draw(st.booleans()):
             m["staff"] = [{"pool": draw(st.sampled_from(["p1", "p2"])),
                            "participants_per_fte": draw(st.floats(1, 10))}]
@@ -119,6 +129,9 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             u["side_track"] = [ids[-1]]
             u["side_track_share"] = draw(_prob)
         u["sanction_per_month"] = draw(st.sampled_from([0.0, 0.05]))
+        if draw(st.booleans()):
+            u["staff_density"] = {"reference_participants_per_fte": draw(st.floats(1, 30)),
+                                  "elasticity": draw(st.floats(0, 1)), "pools": ["p1", "p2"]}
         return u
 
     d = base_dict()
@@ -126,7 +139,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                  "warmup_days": draw(st.sampled_from([0, 30]))}
     d["segments"] = [
         {"id": "a", "age": 22, "distance": {"dist": "uniform", "low": 0, "high": 6},
-         "baseline_exit_per_month": draw(st.floats(0, 0.2)), "fs_share": draw(st.floats(0, 1))},
+         "baseline_exit_per_month": draw(st.floats(0, 0.2)), "fs_share": draw(st.floats(0, 1)),
+         "baseline_exit_mix": {"arbete": 0.5, "studier": 0.2, "annan_myndighet": 0.1, "annat": 0.2}},
         {"id": "b", "age": 45, "distance": {"dist": "uniform", "low": 4, "high": 10},
          "baseline_exit_per_month": draw(st.floats(0, 0.2)), "priority": 1},
     ]
@@ -138,6 +152,9 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "work_related_share": draw(st.floats(0, 1)),
         "referral": {"rate_per_month": draw(st.floats(0, 1)), "capacity_per_month": draw(st.floats(0, 10))},
     }
+    if draw(st.booleans()):
+        d["population"]["referral"]["re_referral"] = {"after_months": draw(st.floats(0, 6)),
+                                                      "max_assignments": draw(st.integers(1, 4))}
     d["channels"] = [
         {"id": "eb", "kind": "ekonomiskt_bistand", "unit": "u1"},
         {"id": "af", "kind": "arbetsformedlingen", "rate_per_month": draw(st.floats(0, 8)),
@@ -150,6 +167,10 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         {"id": "p2", "role": "handledare", "unit": "u2", "fte": draw(st.floats(0.5, 3)),
          "annual_cost_sek": 480000},
     ]
+    if draw(st.booleans()):
+        d["staff"][0]["changes"] = [{"date": "2021-04-15", "fte": draw(st.floats(0, 4))}]
+    if draw(st.booleans()):
+        d["channels"][1]["fs_share"] = draw(st.floats(0, 1))
     d["measures"] = measures
     if draw(st.booleans()):  # people already in the first measure at the start
         n = draw(st.integers(0, measures[0].get("places", 5)))
@@ -157,5 +178,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         item["channel"] = draw(st.sampled_from([None, "eb", "af"]))
         if draw(st.booleans()):
             item["elapsed_share"] = draw(st.floats(0, 1))
+        elif draw(st.booleans()):
+            item["waiting"] = True
+            item["waited_days"] = {"dist": "uniform", "low": 0, "high": 60}
         d["initial_participants"] = [{k: v for k, v in item.items() if v is not None}]
     return d

@@ -119,7 +119,11 @@ def test_annual_lines_are_pro_rata_indexed_and_use_the_drawn_values() -> None:
         frac = (hi - lo) / days_in_year * (1 + idx) ** (y - y0)
         staff = 3 * p["staff.handlaggare.annual_cost_sek"] * frac  # fte 3, cost drawn
         assert _line(res.costs, "staff:handlaggare")[y] == pytest.approx(staff, rel=1e-12)
-        assert _line(res.costs, "staff:handledare")[y] == pytest.approx(480000 * frac, rel=1e-12)
+        # handledare: 1 FTE, 2 FTE from 2022-03-01 (small.yaml's dated change)
+        change = (dt.date(2022, 3, 1) - s.time.start_date).days
+        fte_days = 1 * max(min(hi, change) - lo, 0) + 2 * max(hi - max(lo, change), 0)
+        handledare = 480000 * fte_days / days_in_year * (1 + idx) ** (y - y0)
+        assert _line(res.costs, "staff:handledare")[y] == pytest.approx(handledare, rel=1e-12)
         assert _line(res.costs, "premises:ame")[y] == pytest.approx(
             p["units.ame.premises_sek_per_year"] * frac, rel=1e-12)
         assert _line(res.costs, "income:arena")[y] == pytest.approx(
@@ -222,7 +226,8 @@ def test_no_ame_reproduces_the_counterfactual(rep: int) -> None:
 
 
 def test_ame_only_shortens_or_reduces_the_households_own_spells() -> None:
-    """Per spell (returns aside), what is paid never exceeds the counterfactual."""
+    """Per spell (returns aside), what is paid never exceeds the counterfactual, unless the
+    household's participant was in a measure with lock-in (small.yaml's arena, ratio 0.8)."""
     s = _scenario(FULL)
     res = _run(FULL, 0)
     sp = res.fs_spells
@@ -233,7 +238,10 @@ def test_ame_only_shortens_or_reduces_the_households_own_spells() -> None:
     actual = own["v"].sum()
     first = own.first()
     cf = first["amount_sek_per_month"] * (np.minimum(first["cf_end_day"], end) - first["start_day"]) / D
-    assert (actual <= cf + 1e-6).all()
+    p = res.participants
+    in_arena = set(p[p["path"].str.contains("arena")]["household_id"].dropna().astype(int))
+    locked = first["household_id"].isin(in_arena)
+    assert (actual[~locked] <= cf[~locked] + 1e-6).all()
     assert (actual < cf - 1.0).any(), "the AME should have shortened some spell"
     k = res.kpis
     assert _kpi(k, "fs_savings_sek")["total"] > 0
@@ -284,17 +292,18 @@ def test_hand_computed_scenario() -> None:
     res = run_replication(_scenario(HAND), 0, 0)
     c, k = res.costs, res.kpis
     p = res.participants.iloc[0]
-    assert (p["arrival_day"], p["exit_day"], p["exit_reason"]) == (59.0, 520.0, "arbete")
+    assert (p["arrival_day"], p["exit_day"], p["exit_reason"], p["exit_cause"]) == \
+        (59.0, 520.0, "slutfort_uppdrag", "completion")
+    assert bool(p["fs"])
 
-    fs21 = 8000 * (365 - 59) / D                 # Mar 1 .. Dec 31, full payment
-    fs22 = 8000 * 1.02 * (420 - 365) / D         # Jan 1 .. Feb 25, indexed 2 %
+    fs21 = 8000 * 365 / D                        # the whole of 2021, full payment
+    fs22 = 8000 * 1.02 * (365 - 100) / D         # 2022 but the 100 days in OSA, indexed 2 %
     staff = {2021: 2 * 500000, 2022: 2 * 500000 * 1.025}
     months_osa = 100 / D                          # OSA day 420..520, all in 2022
     wage22 = 18000 * 1.025                        # 18,450 > the nominal cap of 18,200
     wage_cost = months_osa * wage22 * 1.3142
     compensation = months_osa * 0.9 * 18200 * 1.3142
     funding = {2021: 650000 * 184 / 365, 2022: 650000 * 181 / 365}  # Jul 1 2021 .. Jul 1 2022
-    tax22 = 0.2 * 25000 * 1.025 * (730 - 520) / D
 
     expect = {
         ("forsorjningsstod", "kommunen"): {2021: fs21, 2022: fs22},
@@ -307,7 +316,7 @@ def test_hand_computed_scenario() -> None:
         ("subsidy_compensation:osa", "staten_af"): {2021: 0, 2022: compensation},
         ("funding:aktiv_kraft", "kommunen"): {y: -v for y, v in funding.items()},
         ("funding:aktiv_kraft", "samordningsforbund"): funding,
-        ("tax_revenue", "kommunen"): {2021: 0, 2022: -tax22},
+        ("tax_revenue", "kommunen"): {2021: 0, 2022: 0},  # no exit to work: no tax
     }
     assert len(c) == 2 * len(expect)
     for (line, payer), years in expect.items():
@@ -320,36 +329,42 @@ def test_hand_computed_scenario() -> None:
     sub = {2021: 0.0, 2022: wage_cost - compensation}
     fs = {2021: fs21, 2022: fs22}
     net = {y: fs[y] + ame[y] + sub[y] - funding[y] for y in (2021, 2022)}
+    cf = {2021: fs21, 2022: 8000 * 1.02 * 365 / D}
     nan = math.nan
     expected_kpis = {
         "participants": (1, 1, 1), "new_participants": (1, 0, 1), "exits": (0, 1, 1),
-        "exits_arbete": (0, 1, 1), "exits_studier": (0, 0, 0),
-        "share_arbete": (nan, 1, 1), "share_work_studies": (nan, 1, 1),
-        "share_work_studies_primar": (nan, 1, 1), "share_work_studies_sekundar": (nan, nan, nan),
-        "share_work_studies_6m": (nan, 1, 1),          # 520 + 182 <= 730
-        "returns_fs_12m_share": (nan, nan, nan),       # 520 + 365 > 730: no follow-up
+        "exits_arbete": (0, 0, 0), "exits_slutfort_uppdrag": (0, 1, 1),
+        "share_arbete": (nan, 0, 0), "share_slutfort_uppdrag": (nan, 1, 1),
+        "share_work_studies": (nan, 0, 0), "share_work_studies_caused": (nan, nan, nan),
+        "share_work_studies_primar": (nan, 0, 0), "share_work_studies_sekundar": (nan, nan, nan),
+        "share_work_studies_6m": (nan, 0, 0),          # 520 + 182 <= 730: still on support
+        "returns_fs_12m_share": (nan, nan, nan),       # no exit off support
         "exits_per_participant": (0, 1, 1),
         "participants_per_fte": (0.5, 0.5, 0.5),
+        "outside_kolada_participants": (0, 0, 0),
+        "fs_link_unmatched": (0, 0, 0),
         "wait_days_mean": (31, nan, 31),               # referral day 59, coaching from day 90
         "days_in_programme_mean": (nan, 461, 461),
         "utilisation_coach": (0, 0, 0),
         "occupancy_osa": (0, 100 / 365, 100 / 730),
         "queue_mean_osa": (0, 0, 0),
         "fs_households": (1, 1, 1),
-        "fs_long_term_households": (1, 0, 0.5),        # Mar-Dec = 10 months; Jan-Feb = 2
-        "fs_months_per_household": (10, 2, 6),
+        "fs_households_counterfactual": (1, 1, 1),
+        "fs_households_change_share": (0, 0, 0),
+        # 2022: paid Jan 1 - Feb 25 and Jun 5 - Dec 31 (the job is day 420-520): 9 months
+        "fs_long_term_households": (1, 0, 0.5),
+        "fs_long_term_households_counterfactual": (1, 1, 1),
+        "fs_months_per_household": (12, 9, 10.5),
         "fs_cost_sek": (fs21, fs22, fs21 + fs22),
-        "fs_cost_counterfactual_sek": (fs21, 8000 * 1.02 * 365 / D, fs21 + 8000 * 1.02 * 365 / D),
-        "fs_savings_sek": (0, 8000 * 1.02 * 310 / D, 8000 * 1.02 * 310 / D),
+        "fs_cost_counterfactual_sek": (cf[2021], cf[2022], cf[2021] + cf[2022]),
+        "fs_savings_sek": (0, 8000 * 1.02 * 100 / D, 8000 * 1.02 * 100 / D),
         "ame_cost_sek": (ame[2021], ame[2022], ame[2021] + ame[2022]),
         "subsidy_net_cost_sek": (0, sub[2022], sub[2022]),
         "external_funding_sek": (funding[2021], funding[2022], 650000),
         "net_municipal_cost_sek": (net[2021], net[2022], net[2021] + net[2022]),
-        "cost_per_exit_work_studies_sek": (
-            nan, ame[2022] + sub[2022] - funding[2022],
-            sum(ame.values()) + sub[2022] - 650000),
+        "cost_per_exit_work_studies_sek": (nan, nan, nan),
         "payer_cost_staten_af_sek": (0, compensation, compensation),
-        "tax_revenue_sek": (0, tax22, tax22),
+        "tax_revenue_sek": (0, 0, 0),
     }
     for name, values in expected_kpis.items():
         got = _kpi(k, name)
@@ -383,24 +398,84 @@ def test_osa_example_from_ekero() -> None:
     assert _kpi(res.kpis, "payer_cost_staten_af_sek")["total"] / months == pytest.approx(17468 * 1.3142)
 
 
-@pytest.mark.parametrize(("retention", "returns"), [(0.0, 0.0), (1.0, 1.0), (0.0, 1.0)])
-def test_tax_revenue_from_work_after_an_ame_exit(retention: float, returns: float) -> None:
-    """Work from the exit (day 520) to a return to support, the horizon, or (not in work at
-    the 6-month follow-up) 91 days; taxed at the municipal rate, outside the budget."""
+def test_purchased_places_cost_a_price_per_participant_who_starts() -> None:
+    """001 §5.2: places bought at a price per participant, booked when they start (the one
+    participant of hand.yaml starts coaching on day 90, in 2021), indexed like costs."""
     d = _dict(HAND)
-    d["after_exit"] = {"retention_6m": {"arbete": retention}, "return_to_fs_12m": {"arbete": returns}}
+    d["measures"][0]["price_sek_per_participant"] = 25000
     res = run_replication(scenario_from_dict(d), 0, 0)
+    got = _line(res.costs, "purchase:coaching")
+    assert got[2021] == pytest.approx(25000.0) and got[2022] == 0.0
+    base = run_replication(_scenario(HAND), 0, 0)
+    assert _kpi(res.kpis, "ame_cost_sek")["2021"] - _kpi(base.kpis, "ame_cost_sek")["2021"] == \
+        pytest.approx(25000.0)
+
+
+def _caused_job_dict(retention: float, returns: float, job_months: float) -> dict:
+    """hand.yaml with a household that would leave support in ~25 years on its own (hazard
+    1e-4 a month, all to work) and an OSA job whose effect brings that exit forward to
+    the first moments of the job (hazard ratio 1e9): an exit to work the AME caused."""
+    d = _dict(HAND)
+    d["segments"][0]["baseline_exit_per_month"] = 1e-4
+    d["segments"][0]["baseline_exit_mix"] = {"arbete": 1.0}
+    d["measures"][1]["effect"] = {"hazard_ratio": 1e9, "routes": ["arbete"]}
+    d["after_exit"] = {"retention_6m": {"arbete": retention}, "return_to_fs_12m": {"arbete": returns}}
+    d["economics"]["tax"]["job_months"] = job_months
+    return d
+
+
+@pytest.mark.parametrize(("retention", "returns", "job_months"),
+                         [(0.0, 0.0, 12), (1.0, 1.0, 12), (0.0, 1.0, 12), (1.0, 0.0, 4)])
+def test_tax_revenue_from_work_the_ame_caused(retention: float, returns: float,
+                                              job_months: float) -> None:
+    """Work from the exit to the earliest of the counterfactual exit, the job's length, a
+    return to support, the horizon, or (not in work at the 6-month follow-up) 91 days; taxed
+    at the municipal rate, outside the budget."""
+    res = run_replication(scenario_from_dict(_caused_job_dict(retention, returns, job_months)), 0, 0)
     p = res.participants.iloc[0]
+    exit_day, cf_exit = p["exit_day"], p["cf_exit_day"]
+    assert (p["exit_reason"], p["exit_cause"]) == ("arbete", "effekt")
+    assert 420.0 <= exit_day < 421.0 < 730.0 < cf_exit  # brought forward by years
     back = p["fs_return_day"]
     assert math.isnan(back) == (returns == 0.0)
-    stop = 730.0 if math.isnan(back) else min(back, 730.0)
+    stop = min(730.0, cf_exit, exit_day + job_months * D)
+    if not math.isnan(back):
+        stop = min(stop, back)
     if p["status_6m"] != "arbete_studier":
-        stop = min(stop, 520 + 91)
-    expected = 0.2 * 25000 * 1.025 * (stop - 520) / D
+        stop = min(stop, exit_day + 91)
+    expected = 0.2 * 25000 * 1.025 * (stop - exit_day) / D
     assert _kpi(res.kpis, "tax_revenue_sek")["2022"] == pytest.approx(expected, rel=1e-9)
     net = _kpi(res.kpis, "net_municipal_cost_sek")["total"]
     kom = res.costs[(res.costs["payer"] == "kommunen") & (res.costs["line"] != "tax_revenue")]
     assert net == pytest.approx(kom["sek"].sum(), rel=1e-12)
+
+
+def test_tax_counts_only_work_gained_against_the_counterfactual() -> None:
+    """An exit to work that came when the household would have left anyway earns no tax:
+    without any effect, the same scenario has exits to work but no tax revenue."""
+    s = scenario_from_dict(_merged_full_without_effects())
+    res = run_replication(s, 0, 0)
+    p = res.participants
+    assert (p["exit_reason"] == "arbete").sum() > 0, "the test needs exits to work"
+    assert (p["exit_cause"] != "effekt").all()
+    # Zero up to rounding: an exit at the household's own pace is cf_exit_day to ~1e-12 days.
+    assert _kpi(res.kpis, "tax_revenue_sek")["total"] == pytest.approx(0.0, abs=1e-6)
+    assert _kpi(res.kpis, "fs_savings_sek")["total"] == pytest.approx(0.0, abs=1e-6)
+    with_effect = run_replication(_scenario(FULL), 0, 0)
+    assert _kpi(with_effect.kpis, "tax_revenue_sek")["total"] > 1000.0  # the check can fail
+
+
+def _merged_full_without_effects() -> dict:
+    """full.yaml merged with small.yaml, every measure's effect removed and nothing that
+    changes support besides them (no sanctions, no paid jobs)."""
+    raw = load_scenario(FULL).raw
+    raw = {k: v for k, v in raw.items() if k != "extends"}
+    for m in raw["measures"]:
+        m.pop("effect", None)
+        m["fs_payment_factor"] = 1.0
+    for u in raw["units"]:
+        u["sanction_per_month"] = 0.0
+    return raw
 
 
 # --------------------------------------------------------------------------- KPIs
@@ -434,7 +509,11 @@ def test_long_term_households_match_a_brute_force_count() -> None:
 def test_exit_kpis_match_the_participants_table() -> None:
     s = _scenario(FULL)
     res = _run(FULL, 1)
-    p, k = res.participants, res.kpis
+    k = res.kpis
+    everyone = res.participants
+    p = everyone[everyone["kolada"]]  # the Kolada population: feriejobb apart
+    outside = everyone[~everyone["kolada"]]
+    assert len(outside) > 0 and (outside["channel"] == "ferie").all()
     aims = {m.id: m.aim for m in s.measures}
     for y, lo, hi in _years(s):
         ex = p[(p["exit_day"] >= lo) & (p["exit_day"] < hi)]
@@ -445,6 +524,11 @@ def test_exit_kpis_match_the_participants_table() -> None:
         assert _kpi(k, "share_work_studies")[str(y)] == pytest.approx(ws.mean())
         active = p[(p["arrival_day"] < hi) & (p["exit_day"].isna() | (p["exit_day"] >= lo))]
         assert _kpi(k, "participants")[str(y)] == len(active)
+        ox = outside[(outside["exit_day"] >= lo) & (outside["exit_day"] < hi)]
+        assert _kpi(k, "outside_kolada_exits")[str(y)] == len(ox)
+        caused = ex["exit_reason"].isin(["arbete", "studier"]) & (ex["exit_cause"] == "effekt")
+        if ws.any():
+            assert _kpi(k, "share_work_studies_caused")[str(y)] == pytest.approx(caused.sum() / ws.sum())
         # Primary/secondary: aim of the last measure each leaver actually started.
         eps = res.episodes
         started = eps[(eps["kind"] == "insats") & eps["start_day"].notna()]
@@ -462,6 +546,7 @@ def test_follow_up_and_waiting_kpis_match_the_tables() -> None:
     for rep in (0, 1):
         res = _run(FULL, rep)
         p, k = res.participants, res.kpis
+        p = p[p["kolada"]]
         ex = p[p["exit_day"].notna() & (p["exit_day"] >= 0)]
         # 6 months after exit: among leavers with a follow-up inside the horizon.
         fu = ex[ex["status_6m"].notna()]
@@ -473,7 +558,7 @@ def test_follow_up_and_waiting_kpis_match_the_tables() -> None:
         spell_end = sp.groupby("participant_id")["end_day"].max()
         left = (ex["participant_id"].map(spell_end) - ex["exit_day"]).abs() < 1e-9
         base = ex[ex["fs"] & ex["exit_reason"].isin(["arbete", "studier", "annan_myndighet"])
-                  & (ex["exit_cause"] != "baseline") & left & (ex["exit_day"] + 365 <= end)]
+                  & (ex["exit_cause"] == "effekt") & left & (ex["exit_day"] + 365 <= end)]
         assert len(base) > 0
         assert _kpi(k, "returns_fs_12m_share")["total"] == pytest.approx(
             (base["fs_return_day"] <= base["exit_day"] + 365).mean())

@@ -166,11 +166,9 @@ def test_dask_engine_runs_the_same_scenario_again() -> None:
 
 
 def test_precision_stops_at_target_and_respects_cap(tmp_path: Path) -> None:
+    from amesim.experiments.precision import DEFAULT_KPIS, relative_half_width
+
     loaded = load_scenario(FIXTURE)
-    loose = PrecisionRule(0.5, min_replications=3, max_replications=10)
-    info, res = run_experiment(loaded, tmp_path / "loose", engine=SerialEngine(), precision=loose)
-    assert res is not None and res.reached and res.replications == 3
-    assert res.worst <= 0.5
     impossible = PrecisionRule(1e-9, min_replications=3, max_replications=6)
     info, res = run_experiment(loaded, tmp_path / "cap", engine=SerialEngine(), precision=impossible)
     assert res is not None and not res.reached and res.replications == 6
@@ -179,6 +177,17 @@ def test_precision_stops_at_target_and_respects_cap(tmp_path: Path) -> None:
     assert sorted(kp["replication"].unique()) == list(range(6))
     run_json = json.loads((tmp_path / "cap" / "run.json").read_text())
     assert run_json["replications"] == 6 and run_json["precision"]["reached"] is False
+    # A target just above the worst half-width of the first 3 replications (computed here
+    # from their KPIs) is reached at 3; one just below it is not.
+    total = kp[(kp["period"] == "total") & (kp["replication"] < 3)]
+    worst3 = max(relative_half_width(total[total["kpi"] == x]["value"].to_numpy()) for x in DEFAULT_KPIS)
+    loose = PrecisionRule(worst3 * 1.001, min_replications=3, max_replications=10)
+    info, res = run_experiment(loaded, tmp_path / "loose", engine=SerialEngine(), precision=loose)
+    assert res is not None and res.reached and res.replications == 3
+    assert res.worst <= worst3 * 1.001
+    tight = PrecisionRule(worst3 * 0.999, min_replications=3, max_replications=3)
+    info, res = run_experiment(loaded, tmp_path / "tight", engine=SerialEngine(), precision=tight)
+    assert res is not None and not res.reached
 
 
 def test_precision_choice_does_not_depend_on_batch_size() -> None:

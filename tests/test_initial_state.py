@@ -23,8 +23,9 @@ def stock_dict(count: int = 12, rate: float = 3.0) -> dict:
     d = base_dict()
     d["channels"][0]["rate_per_month"] = rate
     d["staff"][0]["fte"] = 20
+    d["segments"][0]["baseline_exit_per_month"] = 0.05
     d["measures"][0].update(places=15, duration_days={"dist": "fixed", "value": 120},
-                            hazards_per_month={"arbete": 0.05})
+                            effect={"hazard_ratio": 1.5})
     d["initial_participants"] = [{"measure": "service", "count": count}]
     return d
 

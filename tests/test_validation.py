@@ -46,7 +46,7 @@ CASES: dict[str, tuple[str, int | None, str, str]] = {
                            "expected a number or a mapping"),
     "share_above_one": ("share_above_one.yaml", 4, "population.work_related_share",
                         "between 0 and 1; got 1.5"),
-    "negative_hazard": ("negative_hazard.yaml", 5, "measures[1](coaching).hazards_per_month.arbete",
+    "negative_hazard": ("negative_hazard.yaml", 5, "measures[1](coaching).dropout_per_month",
                         ">= 0; got -0.1"),
     "negative_rate": ("negative_rate.yaml", 5, "channels[1](af).rate_per_month.changes[0].value",
                       ">= 0; got -1"),
@@ -67,8 +67,12 @@ CASES: dict[str, tuple[str, int | None, str, str]] = {
     "dist_extra_parameter": ("dist_extra_parameter.yaml", 5, "segments[0](unga_vuxna).age",
                              "does not take sd"),
     "unknown_exit_reason": ("unknown_exit_reason.yaml", 5,
-                            "measures[1](coaching).hazards_per_month.jobb",
-                            "expected 'arbete', 'studier', 'annan_myndighet' or 'annat'"),
+                            "measures[1](coaching).effect.routes[0]",
+                            "expected 'arbete', 'studier' or 'annan_myndighet'"),
+    "removed_hazards": ("removed_hazards.yaml", 4, "measures[1](coaching)",
+                        "hazards_per_month was removed"),
+    "completion_to_work": ("completion_to_work.yaml", 4, "measures[1](coaching)",
+                           "on_completion can no longer send people to arbete or studier"),
     "on_completion_above_one": ("on_completion_above_one.yaml", 4, "measures[1](coaching)",
                                 "sum to 1.300 > 1"),
     "duration_and_steps": ("duration_and_steps.yaml", 4, "measures[1](coaching)",
@@ -371,7 +375,7 @@ def _quantities(obj: Any, loc: str, inherited: str | None) -> list[tuple[str, Qu
     return out
 
 
-SOURCE = re.compile(r"^(00[0-4]\b|derived\b|assumption\b|DOMAIN\.md\b)")
+SOURCE = re.compile(r"^(00[0-4]\b|derived\b|assumption\b|DOMAIN\.md\b|docs/evidence\.md\b)")
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
@@ -383,7 +387,7 @@ def test_every_parameter_of_a_bundled_scenario_has_a_source(path: Path) -> None:
     assert not missing, f"{path.name}: parameters without a source: {missing}"
     odd = sorted({src for _, q, inh in found if not SOURCE.match(src := (q.source or inh or ""))})
     assert not odd, f"{path.name}: sources must start with a seed (000-004), 'derived', " \
-                    f"'assumption' or 'DOMAIN.md': {odd}"
+                    f"'assumption', 'DOMAIN.md' or 'docs/evidence.md': {odd}"
 
 
 def test_uncertain_inputs_are_ranges_in_bundled_scenarios() -> None:

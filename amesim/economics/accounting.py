@@ -10,8 +10,9 @@ organisation (positive), so that:
 * the rows of one payer are that organisation's net cost (the budget view per payer);
 * over all payers, transfers cancel and the sum is the cost to the public sector.
 
-``tax_revenue`` (municipal tax on wages of those the AME got into work) is not part of
-any budget: it is a separate line, and the KPIs keep it out of every budget total.
+``tax_revenue`` (municipal tax on wages of the work the AME caused, net of the
+counterfactual) is not part of any budget: it is a separate line, and the KPIs keep it
+out of every budget total.
 
 Only simulated days after the warm-up count (day 0 = ``time.start_date``), and annual
 amounts are pro rata over the days of each calendar year inside the window
@@ -168,26 +169,42 @@ def _measure_intervals(episodes: pd.DataFrame, measure_ids: Iterable[str]) -> di
     return out
 
 
-def tax_employment_intervals(participants: pd.DataFrame, horizon: float) -> tuple[np.ndarray, np.ndarray]:
-    """(start, end) days in work after an AME-caused exit to work, for municipal tax.
+def tax_employment_intervals(participants: pd.DataFrame, horizon: float,
+                             job_days: float) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) days in work that the AME caused, for municipal tax: net of the
+    counterfactual.
 
-    Work starts at the exit. It ends at a return to försörjningsstöd, at the horizon, or,
-    if the 6-month follow-up found the person not in work, after half of those 6 months
-    (91 days: the midpoint of the unknown time they left work). Exits the AME did not
-    cause (``exit_cause == 'baseline'``) would have happened anyway and are left out.
+    For every exit to work, work starts at the exit and counts only until the person would
+    have left without the AME (``cf_exit_day``): an exit that was not brought forward
+    counts nothing. It also ends at a return to försörjningsstöd, at the horizon, after
+    ``job_days`` (the mean length of a job), and, if the 6-month follow-up found the person
+    not in work, after half of those 6 months (91 days: the midpoint of the unknown time
+    they left work). Conservative: a counterfactual exit that was not to work, or work
+    after a household's later, AME-advanced exit, is not counted.
     """
     p = participants
     if p.empty:
         return np.empty(0), np.empty(0)
-    sel = Labels(p["exit_reason"]).eq("arbete") & Labels(p["exit_cause"]).isin(["measure", "completion"])
+    sel = Labels(p["exit_reason"]).eq("arbete")
     start = p["exit_day"].to_numpy(float)[sel]
     ret = p["fs_return_day"].to_numpy(float)[sel]
+    cf = p["cf_exit_day"].to_numpy(float)[sel]
     status = Labels(p["status_6m"])
-    end = np.full(len(start), horizon)
+    end = np.minimum(np.minimum(cf, start + job_days), horizon)
     end = np.where(np.isnan(ret), end, np.minimum(end, ret))
     lost = ~status.isin(["", "arbete_studier"])[sel]
     end = np.where(lost, np.minimum(end, start + 91.0), end)
     return start, np.maximum(end, start)
+
+
+def staff_fte_days(sp: Any, cal: Calendar, by: BudgetYears) -> np.ndarray:
+    """FTE x days of a staff pool in each year of the window, following its dated changes."""
+    steps = [(-np.inf, max(sp.fte, 0.0))]
+    steps += [(cal.day(c.date), max(c.fte, 0.0)) for c in sp.changes]
+    out = np.zeros(len(by.years))
+    for (a, fte), (b, _) in zip(steps, [*steps[1:], (np.inf, 0.0)], strict=True):
+        out += fte * by.days(a, b)
+    return out
 
 
 def costs_table(r: Any, cal: Calendar, participants: pd.DataFrame, episodes: pd.DataFrame,
@@ -210,8 +227,9 @@ def costs_table(r: Any, cal: Calendar, participants: pd.DataFrame, episodes: pd.
 
     # AME operating cost: staff, premises, running costs and income of measures.
     for sp in r.staff:
-        annual = max(sp.fte, 0.0) * max(sp.annual_cost_sek, 0.0)
-        out.add(f"staff:{sp.id}", KOMMUNEN, boards.get(sp.unit, ""), annual * frac * cost_idx)
+        fte_share = staff_fte_days(sp, cal, by) / by.year_days  # FTE x share of the year
+        out.add(f"staff:{sp.id}", KOMMUNEN, boards.get(sp.unit, ""),
+                max(sp.annual_cost_sek, 0.0) * fte_share * cost_idx)
     for u in r.units:
         if u.premises_sek_per_year:
             out.add(f"premises:{u.id}", KOMMUNEN, u.board,
@@ -224,6 +242,16 @@ def costs_table(r: Any, cal: Calendar, participants: pd.DataFrame, episodes: pd.
         if m.income_sek_per_year:
             out.add(f"income:{m.id}", KOMMUNEN, board,
                     -max(m.income_sek_per_year, 0.0) * frac * cost_idx)
+
+    # Purchased places: a price per participant who starts the measure (001 §5.2).
+    bought = {m.id: m for m in r.measures if m.price_sek_per_participant is not None}
+    if bought:
+        spans = _measure_intervals(episodes, bought)
+        for mid, m in bought.items():
+            starts = spans[mid][0]
+            n = np.histogram(starts, bins=by.edges)[0].astype(float) if len(by.years) else np.zeros(0)
+            out.add(f"purchase:{mid}", KOMMUNEN, boards.get(m.unit, ""),
+                    n * max(m.price_sek_per_participant, 0.0) * cost_idx)
 
     # Subsidised employment: kommunen employs, the state (AF) compensates part of it.
     subsidised = {m.id: m for m in r.measures if m.subsidy is not None}
@@ -256,7 +284,8 @@ def costs_table(r: Any, cal: Calendar, participants: pd.DataFrame, episodes: pd.
     # Municipal tax on wages of those who left for work (outside the budget view).
     tax = econ.tax
     if tax is not None and tax.include:
-        s, e = tax_employment_intervals(participants, by.horizon)
+        s, e = tax_employment_intervals(participants, by.horizon,
+                                        max(tax.job_months, 0.0) * DAYS_PER_MONTH)
         months = by.overlap(s, e) / DAYS_PER_MONTH
         revenue = months * max(tax.wage_sek_per_month, 0.0) * cost_idx * max(tax.municipal_tax_rate, 0.0)
         out.add("tax_revenue", KOMMUNEN, "", -revenue)

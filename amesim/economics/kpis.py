@@ -18,7 +18,7 @@ import pandas as pd
 from ..results.tables import Labels
 from ..scenario.model import EXIT_REASONS
 from ..sim.calendar import Calendar
-from .accounting import KOMMUNEN, BudgetYears, fs_counterfactual_per_year
+from .accounting import KOMMUNEN, BudgetYears, fs_counterfactual_per_year, staff_fte_days
 
 COLUMNS = ["replication", "kpi", "period", "value", "unit", "better"]
 WORK_STUDIES = ("arbete", "studier")
@@ -152,9 +152,18 @@ def _last_spell_end(spells: pd.DataFrame, pid: np.ndarray) -> np.ndarray:
     return _lookup(keys, latest, pid, np.nan).astype(float)
 
 
-def _participant_kpis(out: _Rows, per: _Periods, r: Any, p: pd.DataFrame, episodes: pd.DataFrame,
-                      spells: pd.DataFrame) -> dict[str, np.ndarray]:
+def _participant_kpis(out: _Rows, per: _Periods, r: Any, cal: Calendar, p_all: pd.DataFrame,
+                      episodes: pd.DataFrame, spells: pd.DataFrame) -> dict[str, np.ndarray]:
     horizon = per.by.horizon
+    # The Kolada population (004; Kolada's result KPI): summer jobs and other measures marked
+    # outside it are reported on their own lines, not in the shares.
+    kolada = p_all["kolada"].to_numpy(bool)
+    p = p_all if kolada.all() else p_all[kolada]
+    outside = p_all[~kolada]
+    x_out = per.bin(outside["exit_day"].to_numpy(float))
+    out.add("outside_kolada_participants", per.active(outside["arrival_day"].to_numpy(float),
+                                                      outside["exit_day"].to_numpy(float)), "persons")
+    out.add("outside_kolada_exits", per.sum(x_out), "persons")
     pid = p["participant_id"].to_numpy()
     arrival = p["arrival_day"].to_numpy(float)
     exit_day = p["exit_day"].to_numpy(float)
@@ -176,6 +185,13 @@ def _participant_kpis(out: _Rows, per: _Periods, r: Any, p: pd.DataFrame, episod
                 "higher" if rsn in WORK_STUDIES else "")
     ws = counts["arbete"] + counts["studier"]
     out.add("share_work_studies", _ratio(ws, exits), "share", "higher")
+    # Gross is not net: of the exits to work or studies, the share the AME's effect caused
+    # (the rest are the households' own exits that would have come anyway, docs/model.md).
+    caused = reason.isin(WORK_STUDIES) & cause.eq("effekt")
+    out.add("share_work_studies_caused", _ratio(per.sum(np.where(caused, xi, -1)), ws), "share",
+            "higher")
+    unmatched = p["fs_unmatched"].to_numpy(bool)
+    out.add("fs_link_unmatched", per.sum(np.where(unmatched, per.bin(arrival), -1)), "persons")
 
     # Västerås (002): by the aim of the last measure the participant had started.
     started = _Started(episodes)
@@ -194,7 +210,7 @@ def _participant_kpis(out: _Rows, per: _Periods, r: Any, p: pd.DataFrame, episod
 
     # Returns to försörjningsstöd within 12 months of an AME-caused exit off support.
     left_at_exit = np.abs(_last_spell_end(spells, pid) - exit_day) < TOL
-    base = (p["fs"].to_numpy(bool) & reason.isin(LEAVES_SUPPORT) & ~cause.eq("baseline")
+    base = (p["fs"].to_numpy(bool) & reason.isin(LEAVES_SUPPORT) & cause.eq("effekt")
             & left_at_exit & (exit_day + FOLLOW_UP_12M <= horizon))
     ret = p["fs_return_day"].to_numpy(float)
     back = base & (ret <= exit_day + FOLLOW_UP_12M)
@@ -203,9 +219,10 @@ def _participant_kpis(out: _Rows, per: _Periods, r: Any, p: pd.DataFrame, episod
 
     # GR (004): exits / participants; LOKA (003): participants per FTE.
     out.add("exits_per_participant", _ratio(exits, participants), "exits/person", "higher")
-    fte = sum(max(sp.fte, 0.0) for sp in r.staff)
-    ppf = participants[:-1] / fte if fte > 0 else np.full(per.k, np.nan)
-    out.add("participants_per_fte", _with_mean(ppf), "persons/FTE")
+    by = per.by
+    fte = sum((staff_fte_days(sp, cal, by) for sp in r.staff), np.zeros(per.k))
+    fte = _ratio(fte, by.days())  # mean FTE in each year, following dated changes
+    out.add("participants_per_fte", _with_mean(_ratio(participants[:-1], fte)), "persons/FTE")
 
     # Waiting from referral to the start of the first measure (by start year).
     first = started.first_start(pid)
@@ -314,21 +331,28 @@ def _paid_months_per_year(hh: np.ndarray, i0: np.ndarray, i1: np.ndarray, month_
     return np.add.reduceat(n, rows, axis=0)
 
 
-def _fs_kpis(out: _Rows, per: _Periods, cal: Calendar, spells: pd.DataFrame) -> None:
-    """Households on support and long-term recipients (any payment in a month = a month)."""
+def _months_on_support(per: _Periods, cal: Calendar, hh: np.ndarray, s: np.ndarray,
+                       e: np.ndarray) -> np.ndarray:
+    """Distinct calendar months with support per household (rows) and year (columns), from
+    paid pieces [s, e) of households ``hh`` (NaN end: open)."""
     months, edges = cal.month_edges()
     n_months = len(months)
     month_year = np.array([d.year for d in months]) - per.by.start_year
-    paid = spells["factor"].to_numpy(float) > 0
-    s = spells["start_day"].to_numpy(float)[paid]
-    e = spells["end_day"].to_numpy(float)[paid]
     e = np.where(np.isnan(e), per.by.horizon, e)
     ok = (e > s) & (e > edges[0]) & (s < edges[-1])
-    s, e = s[ok], e[ok]
-    hh = spells["household_id"].to_numpy(np.int64)[paid][ok]
+    s, e, hh = s[ok], e[ok], hh[ok]
     i0 = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, n_months - 1)
     i1 = np.clip(np.searchsorted(edges, e, side="left") - 1, 0, n_months - 1)
-    months_in_year = _paid_months_per_year(hh, i0, i1, month_year, per.k)
+    return _paid_months_per_year(hh, i0, i1, month_year, per.k)
+
+
+def _fs_kpis(out: _Rows, per: _Periods, cal: Calendar, spells: pd.DataFrame) -> None:
+    """Households on support and long-term recipients (any payment in a month = a month),
+    and the same households in the counterfactual (no AME at all)."""
+    paid = spells["factor"].to_numpy(float) > 0
+    hh_all = spells["household_id"].to_numpy(np.int64)
+    months_in_year = _months_on_support(per, cal, hh_all[paid], spells["start_day"].to_numpy(float)[paid],
+                                        spells["end_day"].to_numpy(float)[paid])
     households = np.count_nonzero(months_in_year > 0, axis=0).astype(float)
     long_term = np.count_nonzero(months_in_year >= LONG_TERM_MONTHS, axis=0).astype(float)
     hh_months = months_in_year.sum(axis=0).astype(float)
@@ -336,6 +360,18 @@ def _fs_kpis(out: _Rows, per: _Periods, cal: Calendar, spells: pd.DataFrame) -> 
     out.add("fs_long_term_households", _with_mean(long_term), "households", "lower")
     out.add("fs_long_term_share", _with_mean(_ratio(long_term, households)), "share", "lower")
     out.add("fs_months_per_household", _with_mean(_ratio(hh_months, households)), "months", "lower")
+    # The counterfactual: every spell paid from its start to its counterfactual end; spells
+    # that exist only because someone returned after an AME exit are left out.
+    first = (spells["piece"].to_numpy() == 0) & (spells["origin"] != "return").to_numpy(bool)
+    cf_end = spells["cf_end_day"].to_numpy(float)[first]
+    cf_months = _months_on_support(per, cal, hh_all[first], spells["start_day"].to_numpy(float)[first],
+                                   np.where(cf_end >= per.by.horizon, np.nan, cf_end))
+    cf_households = np.count_nonzero(cf_months > 0, axis=0).astype(float)
+    cf_long = np.count_nonzero(cf_months >= LONG_TERM_MONTHS, axis=0).astype(float)
+    out.add("fs_households_counterfactual", _with_mean(cf_households), "households")
+    out.add("fs_households_change_share", _with_mean(_ratio(households - cf_households, cf_households)),
+            "relative change", "lower")
+    out.add("fs_long_term_households_counterfactual", _with_mean(cf_long), "households")
 
 
 def _cost_kpis(out: _Rows, per: _Periods, r: Any, spells: pd.DataFrame, costs: pd.DataFrame,
@@ -355,7 +391,7 @@ def _cost_kpis(out: _Rows, per: _Periods, r: Any, spells: pd.DataFrame, costs: p
         return per.sum(np.where(mask, yi, -1), sek)
 
     fs = total(kom & kind_in("forsorjningsstod"))
-    ame = total(kom & kind_in("staff", "premises", "running", "income"))
+    ame = total(kom & kind_in("staff", "premises", "running", "income", "purchase"))
     subsidy = total(kom & kind_in("subsidy_wage", "subsidy_compensation"))
     funding = 0.0 - total(kom & kind_in("funding"))
     net = total(kom & ~kind_in("tax_revenue"))
@@ -383,7 +419,7 @@ def kpis_table(r: Any, cal: Calendar, participants: pd.DataFrame, episodes: pd.D
     by = BudgetYears.of(cal)
     per = _Periods(by)
     out = _Rows(by.labels)
-    extra = _participant_kpis(out, per, r, participants, episodes, spells)
+    extra = _participant_kpis(out, per, r, cal, participants, episodes, spells)
     _monthly_kpis(out, per, cal, monthly)
     _fs_kpis(out, per, cal, spells)
     _cost_kpis(out, per, r, spells, costs, extra["exits_work_studies"])

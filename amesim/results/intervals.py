@@ -27,8 +27,14 @@ def integral(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray | None, T
 
 
 def mean_over(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray | None, edges: np.ndarray) -> np.ndarray:
-    """Mean of the step function over each period [edges[j], edges[j+1])."""
+    """Mean of the step function over each period [edges[j], edges[j+1]).
+
+    With non-negative weights the mean cannot be negative: the cancellation of the running
+    sums leaves float noise of about -1e-14, clipped here so a count is never below zero.
+    """
     area = np.diff(integral(starts, ends, weights, edges))
+    if weights is None or not np.any(np.asarray(weights, float) < 0):
+        area = np.maximum(area, 0.0)
     length = np.diff(edges)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(length > 0, area / length, np.nan)

@@ -33,7 +33,7 @@ EXIT_ORDER = ["arbete", "studier", "annan_myndighet", "slutfort_uppdrag", "annat
 _PARTICIPANT_FIELDS = ("channel", "segment", "unit", "age", "distance_start", "distance",
                        "fs_row", "household", "arrival", "exit_day", "exit_reason", "exit_cause",
                        "exit_stage", "n_measures", "wait_days", "path", "status_6m", "fs_return_day",
-                       "ips", "initial")
+                       "ips", "initial", "cf_exit", "fs_unmatched")
 
 
 def _columns(objects: list, fields: tuple[str, ...]) -> dict[str, tuple]:
@@ -118,6 +118,15 @@ def _floats(values: tuple) -> np.ndarray:
     return np.array(values, dtype=float)  # numpy converts None to nan for float dtype
 
 
+def _in_kolada(m: AmeModel, channels: tuple, paths: tuple) -> np.ndarray:
+    """Whether each participant counts in the Kolada population of result KPIs: their
+    channel counts and, if they entered measures, at least one of them does (feriejobb
+    alone does not; 004 tabulates it apart)."""
+    ch, me = m.kolada_channel, m.kolada_measure
+    return np.array([ch[c] and (not path or any(me[x] for x in path))
+                     for c, path in zip(channels, paths, strict=True)], bool)
+
+
 @paused_gc()
 def participants_table(m: AmeModel, rep: int) -> pd.DataFrame:
     end = m.cal.end
@@ -150,6 +159,9 @@ def participants_table(m: AmeModel, rep: int) -> pd.DataFrame:
         "ips": np.array(c["ips"], bool),
         "in_warmup": arrival < 0,
         "initial": np.array(c["initial"], bool),  # in a measure at the start (arrival_day before it)
+        "cf_exit_day": np.array(c["cf_exit"], float),  # when they would have left with no AME (inf: never)
+        "kolada": _in_kolada(m, c["channel"], c["path"]),
+        "fs_unmatched": np.array(c["fs_unmatched"], bool),
     }, copy=False)  # fresh arrays: no need to copy them
     df.attrs["horizon_day"] = end
     return df
@@ -206,7 +218,7 @@ def fs_spells_table(m: AmeModel, rep: int) -> pd.DataFrame:
     r = np.array(rows, np.int64)
     ends_a = np.array(ends, float)
     origins = np.array(pop.ORIGINS)[pop.origin[:n]] if n else np.array([], dtype=str)
-    part = pop.participant[:n].copy()
+    part = pop.linked[:n].copy()
     part[part < 0] = -1
     seg_ids = np.array([s.id for s in m.r.segments])
     return pd.DataFrame({

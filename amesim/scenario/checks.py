@@ -50,8 +50,20 @@ RANGES: dict[tuple[str, str], tuple[float, float, bool, str]] = {
     ("Subsidy", "compensation_cap_sek_per_month"): _NONNEG,
     ("Measure", "places"): _NONNEG,
     ("Measure", "summer_places_factor"): _SHARE,
-    ("Measure", "hazards_per_month"): _NONNEG,
+    ("Measure", "dropout_per_month"): _NONNEG,
+    ("Measure", "price_sek_per_participant"): _NONNEG,
     ("Measure", "on_completion"): _SHARE,
+    ("PlacesChange", "places"): _NONNEG,
+    ("Effect", "hazard_ratio"): _NONNEG,
+    ("EffectAfter", "months"): _NONNEG,
+    ("EffectAfter", "hazard_ratio"): _NONNEG,
+    ("StaffDensity", "reference_participants_per_fte"): _POS,
+    ("StaffDensity", "elasticity"): (0.0, 5.0, False, "an elasticity between 0 and 5"),
+    ("StaffDensity", "max_multiplier"): (1.0, 10.0, False, "a multiplier between 1 and 10"),
+    ("StaffChange", "fte"): _NONNEG,
+    ("ReReferral", "after_months"): _NONNEG,
+    ("Channel", "fs_share"): _SHARE,
+    ("Tax", "job_months"): _POS,
     ("Measure", "fs_payment_factor"): _SHARE,
     ("Measure", "running_cost_sek_per_year"): _NONNEG,
     ("Measure", "income_sek_per_year"): _NONNEG,
@@ -229,6 +241,10 @@ def cross_check(s: Scenario) -> list[Problem]:
         ids(m.eligibility.channels, chans, (*p, "eligibility", "channels"), "channel")
         if m.eligibility.distance_min > m.eligibility.distance_max:
             out.append(((*p, "eligibility"), "distance_min > distance_max"))
+        if m.effect is not None and m.effect.after is not None and m.effect.after.months.bounds()[1] > 0 \
+                and m.effect.after.hazard_ratio.bounds() == (1.0, 1.0):
+            out.append(((*p, "effect", "after"), "an after-effect with hazard_ratio 1 does nothing; "
+                        "give a ratio or remove `after`"))
 
     for i, u in enumerate(s.units):
         p = ("units", i)
@@ -245,6 +261,12 @@ def cross_check(s: Scenario) -> list[Problem]:
             ids(rule.when.channels, chans, (*p, "routing", j, "when", "channels"), "channel")
             if any(w < 0 for w in rule.measures.values()) or sum(rule.measures.values()) <= 0:
                 out.append(((*p, "routing", j, "measures"), "weights must be >= 0 and not all zero"))
+        if u.staff_density is not None:
+            ids(u.staff_density.pools, pools, (*p, "staff_density", "pools"), "staff pool")
+            counted = u.staff_density.pools or [x.id for x in s.staff if x.unit == u.id]
+            if not counted:
+                out.append(((*p, "staff_density"), "the unit has no staff to measure density by; "
+                            "give staff_density.pools"))
         ids(u.sequence, measures, (*p, "sequence"), "measure")
         ids(u.side_track, measures, (*p, "side_track"), "measure")
         if u.reassessment is not None and u.reassessment not in measures:
@@ -264,7 +286,14 @@ def _check_initial(s: Scenario, segs: set[str], chans: set[str], measures: set[s
             out.append(((*p, "measure"), _unknown(item.measure, measures, "measure")))
             continue
         m = by_measure[item.measure]
-        at_start[m.id] = at_start.get(m.id, 0.0) + item.count.bounds()[1]
+        if item.waiting and item.elapsed_share is not None:
+            out.append(((*p, "elapsed_share"), "people on the waiting list have done none of the "
+                        "measure; remove elapsed_share or waiting"))
+        if not item.waiting:  # the waiting list takes no places
+            at_start[m.id] = at_start.get(m.id, 0.0) + item.count.bounds()[1]
+        if not item.waiting and item.waited_days is not None:
+            out.append(((*p, "waited_days"), "waited_days is for people on the waiting list "
+                        "(waiting: true)"))
         if item.channel is not None:
             if item.channel not in chans:
                 out.append(((*p, "channel"), _unknown(item.channel, chans, "channel")))
@@ -286,7 +315,7 @@ def _check_initial(s: Scenario, segs: set[str], chans: set[str], measures: set[s
                         "(eligibility.segments); give a mix of eligible segments"))
     for i, item in enumerate(s.initial_participants):
         m = by_measure.get(item.measure)
-        if m is None or m.places is None or m.places.uncertain or m.id not in at_start:
+        if m is None or m.places is None or m.places.uncertain or m.id not in at_start or item.waiting:
             continue
         places = math.floor(m.places.point + 1e-9)
         total = at_start.pop(m.id)  # reported once, at the measure's first item

@@ -28,11 +28,16 @@ ExitReason = Literal["arbete", "studier", "annan_myndighet", "slutfort_uppdrag",
 EXIT_REASONS: tuple[str, ...] = (
     "arbete", "studier", "annan_myndighet", "slutfort_uppdrag", "annat", "krom",
 )
-#: Categories that can happen at any time during a measure (competing risks).
+#: Ways a household leaves support on its own (the counterfactual exit, and the routes a
+#: measure's effect can speed up): the household's own clock, not an AME decision.
 HazardReason = Literal["arbete", "studier", "annan_myndighet", "annat"]
 HAZARD_REASONS: tuple[str, ...] = ("arbete", "studier", "annan_myndighet", "annat")
-#: Categories that can happen when a measure is completed.
-CompletionReason = Literal["arbete", "studier", "annan_myndighet", "slutfort_uppdrag", "annat"]
+#: Exit routes a measure's causal effect can speed up (they end support).
+EffectRoute = Literal["arbete", "studier", "annan_myndighet"]
+#: Categories the AME registers when an assignment ends at a completed measure. None of them
+#: ends försörjningsstöd by itself: exits to work or studies are the household's own exits
+#: (sped up by the measures' effects), never a probability at completion (docs/model.md).
+CompletionReason = Literal["slutfort_uppdrag", "annat", "annan_myndighet"]
 
 ChannelKind = Literal[
     "ekonomiskt_bistand", "arbetsformedlingen", "forsakringskassan", "kaa", "projekt",
@@ -168,6 +173,20 @@ class Segment(Strict):
     priority: int = Field(0, description="Queue priority: lower numbers go first.")
 
 
+class ReReferral(Strict):
+    """Households that end an assignment but stay on support can be referred again (003:
+    participants who have gone round several measures)."""
+
+    after_months: Quantity = Field(
+        description="Months after the end of an assignment before the household can be "
+        "referred again (by the social office, or picked by another channel)."
+    )
+    max_assignments: int = Field(
+        3, ge=1, le=100, description="Most assignments a household gets in total; after the last "
+        "one it is not referred again.",
+    )
+
+
 class Referral(Strict):
     """How the social office refers households on support to the AME (001: falls with turnover)."""
 
@@ -182,6 +201,10 @@ class Referral(Strict):
     )
     priority: Literal["random", "longest"] = Field(
         "random", description="Who is referred first when capacity binds."
+    )
+    re_referral: ReReferral | None = Field(
+        None, description="Referral again after an assignment that did not end support "
+        "(none: a household gets one assignment)."
     )
 
 
@@ -232,6 +255,15 @@ class Channel(Strict):
     first_measure: str | None = Field(
         None, description="Measure the referrer assigns directly, skipping beredning."
     )
+    fs_share: Quantity | None = Field(
+        None, description="Share of this channel's participants whose household receives "
+        "försörjningsstöd (default: the segment's fs_share). Such a participant is linked to a "
+        "household of their own segment on support; if none is free, they are not on support.",
+    )
+    in_kolada: bool | None = Field(
+        None, description="Whether participants from this channel count in the Kolada population "
+        "of the AME's results (default: yes, except feriejobb, which 004 tabulates separately).",
+    )
     krom_per_month: Quantity = Field(
         Quantity(value=0.0, source="assumption: no Rusta och matcha interruptions unless stated"),
         description="Monthly hazard that AF assigns the participant to "
@@ -256,6 +288,16 @@ class SickLeave(Strict):
     )
 
 
+class StaffChange(Strict):
+    """From ``date`` on, the pool has ``fte`` (and ``persons``): a post added or cut, a project
+    that ends (001 §6's temporary extra årsarbetare, 002's ESF dates)."""
+
+    date: dt.date
+    fte: Quantity = Field(description="Full-time equivalents from this date.")
+    persons: int | None = Field(None, ge=1, description="People sharing the FTE (default: FTE "
+                                "rounded up).")
+
+
 class StaffPool(Strict):
     """Staff of one role in one unit. Capacity is in FTE; measures consume FTE shares."""
 
@@ -274,6 +316,15 @@ class StaffPool(Strict):
         description="Vacation weeks each person takes within the summer period.",
     )
     sick_leave: SickLeave = Field(default_factory=SickLeave)
+    changes: list[StaffChange] = Field(
+        default_factory=list, description="Dated changes of FTE (costs follow them).")
+
+    @model_validator(mode="after")
+    def _changes_sorted(self) -> StaffPool:
+        dates = [c.date for c in self.changes]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            raise ValueError("changes must be in date order, one per date")
+        return self
 
 
 class StaffNeed(Strict):
@@ -321,8 +372,61 @@ class Subsidy(Strict):
     )
 
 
+class EffectAfter(Strict):
+    """A post-programme effect: the hazard ratio goes on for some months after completion
+    (while the person waits for or is between measures, or has left the AME)."""
+
+    months: Quantity = Field(description="Months after completing the measure.")
+    hazard_ratio: Quantity = Field(description="Ratio on the routes' hazards in those months.")
+
+
+class Effect(Strict):
+    """The measure's *causal* effect: what it changes against the counterfactual.
+
+    While in the measure, the household's own hazards of leaving support (or, for someone
+    not on support, unemployment) by the ``routes`` are multiplied by ``hazard_ratio``
+    (proportional hazards on the counterfactual clock, docs/model.md). A ratio of 1 is no
+    effect; below 1 is lock-in (less job search while in the measure). Gross exit shares
+    (002's 27-28 %) are NOT effects: most of those exits would have happened anyway.
+    """
+
+    hazard_ratio: Quantity = Field(
+        description="Ratio on the hazards of the routes while in the measure (1 = no effect)."
+    )
+    routes: list[EffectRoute] = Field(
+        default_factory=lambda: ["arbete", "studier"],
+        description="Exit routes the ratio applies to (arbete, studier, annan_myndighet).",
+    )
+    after: EffectAfter | None = Field(None, description="Post-programme effect after completion.")
+
+    @field_validator("routes")
+    @classmethod
+    def _routes(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("give at least one route (arbete, studier, annan_myndighet)")
+        if len(set(v)) != len(v):
+            raise ValueError("routes must not repeat")
+        return v
+
+
+class PlacesChange(Strict):
+    """From ``date`` on, the measure has ``places`` places (budgeted places changed)."""
+
+    date: dt.date
+    places: Quantity
+
+
+_REMOVED_MEASURE_FIELDS = {
+    "hazards_per_month": "hazards_per_month was removed: exits to work, studies or another "
+    "authority are the household's own exits, sped up by the measure's causal `effect` "
+    "(hazard_ratio, routes); drop-out goes in dropout_per_month (docs/model.md)",
+    "distance_effect": "distance_effect was removed: a measure's causal effect is "
+    "`effect.hazard_ratio` on the household's own exit hazards (docs/model.md)",
+}
+
+
 class Measure(Strict):
-    """An insats: capacity, duration, staff, eligibility and effect on exits."""
+    """An insats: capacity, duration, staff, eligibility and causal effect on exits."""
 
     id: Id
     name: str | None = None
@@ -332,6 +436,18 @@ class Measure(Strict):
         "sekundar", description="Västerås (002): primary = aims at work, secondary = prepares."
     )
     places: Quantity | None = Field(None, description="Places (platser); none = unlimited.")
+    places_changes: list[PlacesChange] = Field(
+        default_factory=list, description="Dated changes of the number of places."
+    )
+    start: dt.date | None = Field(None, description="No one enters before this date.")
+    end: dt.date | None = Field(
+        None, description="No one enters from this date (a project that ends); those in it or "
+        "already queueing are served to the end."
+    )
+    in_kolada: bool | None = Field(
+        None, description="Whether the measure counts for the Kolada result KPIs (default: yes, "
+        "except feriejobb). A participant whose measures are all outside is reported apart."
+    )
     summer_places_factor: Quantity = Field(
         Quantity(value=1.0, source="assumption: all places open in summer unless stated"),
         description="Share of places open in summer (employers away)."
@@ -342,18 +458,19 @@ class Measure(Strict):
     max_months: float | None = Field(None, gt=0, description="Longest allowed stay (e.g. extratjänst 24).")
     matching: Matching | None = None
     eligibility: Eligibility = Field(default_factory=Eligibility)
-    hazards_per_month: dict[HazardReason, Quantity] = Field(
-        default_factory=dict,
-        description="Monthly exit hazards while in the measure, on top of the baseline.",
+    effect: Effect | None = Field(
+        None, description="Causal effect on the household's own exits (none: no effect)."
     )
-    distance_effect: Quantity = Field(
-        Quantity(value=0.15, source="assumption: hazards fall ~14% per distance point"),
-        description="Log-hazard change per distance point below 5 (closer = more exits).",
+    dropout_per_month: Quantity = Field(
+        Quantity(value=0.0, source="assumption: no drop-out unless stated"),
+        description="Monthly hazard of leaving the measure and the AME without leaving support "
+        "(registered as 'annat').",
     )
     on_completion: dict[CompletionReason, Quantity] = Field(
         default_factory=dict,
-        description="Probabilities of each exit when the measure is completed; the rest "
-        "continue to the next measure.",
+        description="Probabilities that the assignment ends when the measure is completed, by "
+        "the category the AME registers; the rest continue to the next measure. Support goes on "
+        "by the household's own clock.",
     )
     distance_change: Dist | None = Field(
         None, description="Change of distance on completion (stegförflyttning; negative = closer)."
@@ -375,14 +492,42 @@ class Measure(Strict):
         Quantity(value=0.0, source="assumption: no income unless stated"),
         description="Sales, contract work.",
     )
+    price_sek_per_participant: Quantity | None = Field(
+        None, description="Purchased places: the price paid per participant who starts the "
+        "measure (001 §5.2), booked when they start."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _removed_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, why in _REMOVED_MEASURE_FIELDS.items():
+                if key in data:
+                    raise ValueError(why)
+            oc = data.get("on_completion")
+            if isinstance(oc, dict) and ({"arbete", "studier"} & set(oc)):
+                raise ValueError(
+                    "on_completion can no longer send people to arbete or studier: those are the "
+                    "household's own exits, sped up by the measure's `effect` (docs/model.md); "
+                    "on_completion lists slutfort_uppdrag, annat or annan_myndighet (handed over)")
+        return data
 
     @model_validator(mode="after")
     def _duration_or_steps(self) -> Measure:
         if (self.duration_days is None) == (self.steps is None):
             raise ValueError("give exactly one of duration_days or steps")
+        if self.steps is not None and not self.steps:
+            raise ValueError("steps must list at least one step")
         total = sum(v.point for v in self.on_completion.values())
         if total > 1 + 1e-9:
             raise ValueError(f"on_completion probabilities sum to {total:.3f} > 1")
+        dates = [c.date for c in self.places_changes]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            raise ValueError("places_changes must be in date order, one per date")
+        if self.places_changes and self.places is None:
+            raise ValueError("places_changes needs places (a measure without places is unlimited)")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError("end must be after start")
         return self
 
 
@@ -434,6 +579,28 @@ class Target(Strict):
     channels: list[str] | None = None
 
 
+class StaffDensity(Strict):
+    """Dose-response of the measures' effects on staff density (SBU 351: smaller caseloads
+    positive, low certainty; LOKA 003: 7-32 participants per FTE).
+
+    The excess of a measure's hazard ratio over 1 is multiplied by
+    ``min((reference / x) ** elasticity, max_multiplier)``, where ``x`` is the unit's
+    participants per available FTE (of ``pools``, default all the unit's staff) when the
+    measure starts. Elasticity 0 = staff density does not matter.
+    """
+
+    reference_participants_per_fte: Quantity = Field(
+        description="Participants per FTE at which the measures have their stated effect."
+    )
+    elasticity: Quantity = Field(description="How strongly the effect follows density (0 = not).")
+    max_multiplier: Quantity = Field(
+        Quantity(value=1.5, source="assumption: staff density can at most raise a measure's "
+                 "excess effect by half; evidence on very small caseloads is lacking"),
+        description="Upper limit of the multiplier.",
+    )
+    pools: list[str] | None = Field(None, description="Staff pools counted (default: the unit's).")
+
+
 class Unit(Strict):
     """An organisational unit with its own way in, staff and measures (000: units vs merged)."""
 
@@ -461,6 +628,10 @@ class Unit(Strict):
     premises_sek_per_year: Quantity = Field(
         Quantity(value=0.0, source="assumption: no premises cost unless stated"),
         description="Rent and running costs of the unit's premises, SEK per year.",
+    )
+    staff_density: StaffDensity | None = Field(
+        None, description="Dose-response of the measures' effects on staff density (none: "
+        "effects do not depend on it)."
     )
 
     @model_validator(mode="after")
@@ -507,9 +678,17 @@ class Funding(Strict):
 
 
 class Tax(Strict):
-    include: bool = Field(False, description="Show municipal tax from wages of those in work.")
+    """Municipal tax on the work the AME caused: only the time in work gained against the
+    counterfactual (an exit to work before the household would have left anyway), for at
+    most the length of a job. Outside every budget total."""
+
+    include: bool = Field(False, description="Show municipal tax from work the AME caused.")
     municipal_tax_rate: Quantity
     wage_sek_per_month: Quantity
+    job_months: Quantity = Field(
+        description="Mean length of a job found after an exit to work, months (caps the time "
+        "in work counted)."
+    )
 
 
 class Economics(Strict):
@@ -549,6 +728,13 @@ class InitialParticipants(Strict):
     elapsed_share: Quantity | None = Field(
         None, description="Share of the planned duration already done. Default: uniform 0-1 per "
         "person (the residual of a renewal process)."
+    )
+    waiting: bool = Field(
+        False, description="The people are on the waiting list for the measure on the first "
+        "day, not in it (they queue from the start, longest waiting first)."
+    )
+    waited_days: Dist | None = Field(
+        None, description="waiting: how long each had waited before the first day (default 0)."
     )
 
 

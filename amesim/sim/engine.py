@@ -2,10 +2,17 @@
 
 Flow (LOKA figure 1, seed 003): inflöde -> beredning av uppdrag -> insatser -> avslut.
 Each participant is one SimPy process. Waiting and time in a measure are single timeouts
-raced against the participant's *deadline*: the earliest of the counterfactual exit (the
-household would have left support anyway), an interruption by Arbetsförmedlingen's KROM,
-or a sanction. Exits inside a measure are competing risks drawn once at its start, so
-nothing polls: monthly figures are computed afterwards from the event log.
+raced against the participant's *deadline*: the earliest of the household's own exit, an
+interruption by Arbetsförmedlingen's KROM, or a sanction.
+
+The household's own exit runs on its *counterfactual clock* (docs/model.md): it has a
+budget of baseline days (the time it would stay on support with no AME at all), used up at
+speed 1 outside the AME's measures and at the measure's speed inside one, where the
+measure's causal effect (a hazard ratio on the routes to work and studies) makes the clock
+run faster (or slower: lock-in). The exit happens when the budget is used up, so a
+measure can only bring forward the exits of the households it works with, and it brings
+forward those that were near anyway first. Drop-out inside a measure is a competing risk
+drawn once at its start, so nothing polls: monthly figures come afterwards from the log.
 """
 
 from __future__ import annotations
@@ -32,8 +39,9 @@ from .resolve import Resolved, Sampler, ScheduleFn, WindowedSchedule
 from .rng import Stream, Streams
 
 INF = math.inf
-HAZARD_REASONS = ("arbete", "studier", "annan_myndighet", "annat")
 LEAVES_SUPPORT = ("arbete", "studier", "annan_myndighet")
+#: Exit causes that are the household's own exit (its clock ran out): support ends.
+OWN_EXIT = ("baseline", "effekt")
 
 
 @contextmanager
@@ -81,6 +89,23 @@ class Participant:
     fs_return_day: float | None = None
     ips: bool = False
     initial: bool = False
+    # The counterfactual clock (docs/model.md): ``budget`` baseline days left at day
+    # ``t_upd``; inside a measure used at ``speed``, outside at ``win_speed`` until
+    # ``win_until`` (a post-programme effect) and at 1 after.
+    budget: float = INF
+    t_upd: float = 0.0
+    in_measure: bool = False
+    speed: float = 1.0
+    ratio: float = 1.0  # the hazard ratio in force inside the measure, on ``routes``
+    routes: tuple[str, ...] = ()
+    win_until: float = -INF
+    win_speed: float = 1.0
+    win_ratio: float = 1.0
+    win_routes: tuple[str, ...] = ()
+    cf_exit: float = INF  # the day the person would have left with no AME at all
+    krom_at: float = INF
+    sanction_at: float = INF
+    fs_unmatched: bool = False  # said to be on support, but no household of the segment was free
 
 
 class _InitializeDone:
@@ -139,14 +164,22 @@ class Journey:
 
 
 class StaffRuntime:
-    __slots__ = ("pool", "fte", "share", "sick", "vac_frac", "summer")
+    """A staff pool's FTE now: its posts (dated changes), less people off sick, less summer
+    vacation."""
+
+    __slots__ = ("pool", "fte", "persons", "share", "sick", "vac_frac", "summer")
 
     def __init__(self, pool: Pool, fte: float, persons: int, vac_frac: float):
-        self.pool, self.fte = pool, fte
+        self.pool, self.fte, self.persons = pool, fte, persons
         self.share = fte / persons if persons else 0.0
         self.sick = 0
         self.vac_frac = vac_frac
         self.summer = False
+
+    def set_posts(self, fte: float, persons: int) -> None:
+        """A dated change of the pool's FTE and the people sharing it."""
+        self.fte, self.persons = fte, persons
+        self.share = fte / persons if persons else 0.0
 
     def capacity(self) -> float:
         c = max(self.fte - self.sick * self.share, 0.0)
@@ -171,12 +204,38 @@ class AmeModel:
         #: Segment ids of each channel's mix and their cumulative weights.
         self.channel_mix = {c.id: (list(c.segments), list(accumulate(c.segments.values())))
                             for c in r.channels}
-        #: Monthly exit hazards of each measure in HAZARD_REASONS order (before distance);
-        #: None for a measure without any.
-        self.hazards: dict[str, list[float] | None] = {}
+        #: Each segment's counterfactual exit mix as (reasons, weights normalised to 1).
+        self.base_mix: dict[str, tuple[list[str], list[float]]] = {}
+        for seg in r.segments:
+            ids = [k for k in seg.baseline_exit_mix if seg.baseline_exit_mix[k] > 0]
+            tot = sum(seg.baseline_exit_mix[k] for k in ids)
+            self.base_mix[seg.id] = (ids, [seg.baseline_exit_mix[k] / tot for k in ids]) if tot > 0 else ([], [])
+        self._route_share: dict[tuple[str, tuple[str, ...]], float] = {}
+        #: Each measure's effect: (hazard ratio, routes, after months in days, after ratio).
+        self.effects: dict[str, tuple[float, tuple[str, ...], float, float] | None] = {}
         for m in r.measures:
-            rates = [max(m.hazards_per_month.get(k, 0.0), 0.0) for k in HAZARD_REASONS]
-            self.hazards[m.id] = rates if any(rates) else None
+            e = m.effect
+            if e is None:
+                self.effects[m.id] = None
+            else:
+                after = (max(e.after.months, 0.0) * DAYS_PER_MONTH, max(e.after.hazard_ratio, 0.0)) \
+                    if e.after is not None else (0.0, 1.0)
+                self.effects[m.id] = (max(e.hazard_ratio, 0.0), tuple(e.routes), *after)
+        self.dropout = {m.id: max(m.dropout_per_month, 0.0) for m in r.measures}
+        #: Days on which a measure takes people: [start, end).
+        self.window = {m.id: (cal.day(m.start) if m.start else -INF, cal.day(m.end) if m.end else INF)
+                       for m in r.measures}
+        self.always_open = {mid: w == (-INF, INF) for mid, w in self.window.items()}
+        #: Kolada population: channels and measures that count (feriejobb does not, 004).
+        self.kolada_channel = {c.id: (c.kind != "feriejobb") if c.in_kolada is None else bool(c.in_kolada)
+                               for c in r.channels}
+        self.kolada_measure = {m.id: (m.kind != "feriejobb") if m.in_kolada is None else bool(m.in_kolada)
+                               for m in r.measures}
+        #: Participants in each unit now (arrived, not exited), for staff density.
+        self.unit_active = {u.id: 0 for u in r.units}
+        re = r.population.referral.re_referral
+        self.re_referral = (max(re.after_months, 0.0) * DAYS_PER_MONTH, int(re.max_assignments)) \
+            if re is not None else (INF, 1)
         #: Measures anyone may enter (no segment, channel or distance limit; distance is
         #: kept within 0-10), so the hot path skips the eligibility test.
         self.open_to_all = {m.id: self._open(m.eligibility) for m in r.measures}
@@ -197,6 +256,10 @@ class AmeModel:
         self.s_after_exit = streams["after_exit"]
         self.s_routing = streams.family("routing:")
         self._build_resources()
+        self.density_pools = {
+            u.id: [self.staff[pid] for pid in (u.staff_density.pools or
+                                                [sp.id for sp in r.staff if sp.unit == u.id])]
+            for u in r.units if u.staff_density is not None}
         self._ips_used = 0
         self._open_case: dict[int, int] = {}  # participant id -> their case-manager episode
 
@@ -230,6 +293,7 @@ class AmeModel:
             persons = sp.persons or max(int(math.ceil(fte - 1e-9)), 1)
             vac = min(max(sp.vacation_weeks_in_summer, 0.0) * 7 / summer_len, 1.0)
             self.staff[sp.id] = StaffRuntime(self._pool(sp.id, fte), fte, persons, vac)
+        self._summer_on = False
         self.place_pools: dict[str, tuple[Pool, float, float]] = {}
         self.queues: dict[str, Queue] = {}
         self.matching: dict[str, Queue] = {}
@@ -263,10 +327,15 @@ class AmeModel:
         for sid, rt in self.staff.items():
             sp = next(s for s in self.r.staff if s.id == sid)
             share = min(max(sp.sick_leave.share, 0.0), 0.95)
-            if share > 0 and rt.share > 0:
-                persons = round(rt.fte / rt.share)
-                for k in range(persons):
+            most = max([rt.persons, *(self._persons(c.fte, c.persons) for c in sp.changes)])
+            if share > 0 and (rt.share > 0 or sp.changes):
+                for k in range(most):  # person k is sick only while the pool has k+1 people
                     env.process(self._sick(rt, sp, share, k))
+            if sp.changes:
+                Journey(env, self._staff_changes(rt, sp))
+        for m in self.r.measures:
+            if m.places_changes and m.id in self.place_pools:
+                Journey(env, self._places_changes(m))
         for u in self.r.units:
             if u.beredning.model == "samverkansforum":
                 env.process(self._forum(u))
@@ -307,11 +376,44 @@ class AmeModel:
                 break
             if t > self.env.now:
                 yield self.env.timeout(t - self.env.now)
+            self._summer_on = on
             for rt in self.staff.values():
                 rt.summer = on
                 set_capacity(rt.pool, rt.capacity())
             for pool, places, factor in self.place_pools.values():
                 set_capacity(pool, float(math.floor(places * (factor if on else 1.0) + 1e-9)))
+
+    @staticmethod
+    def _persons(fte: float, persons: int | None) -> int:
+        return persons or max(int(math.ceil(max(fte, 0.0) - 1e-9)), 1)
+
+    def _staff_changes(self, rt: StaffRuntime, sp: Resolved):
+        """Dated changes of a pool's posts (a project ends, a post is added or cut)."""
+        env = self.env
+        for c in sp.changes:
+            t = self.cal.day(c.date)
+            if t >= self.cal.end:
+                break
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            fte = max(c.fte, 0.0)
+            rt.set_posts(fte, self._persons(fte, c.persons))
+            set_capacity(rt.pool, rt.capacity())
+
+    def _places_changes(self, m: Resolved):
+        """Dated changes of a measure's places (budgeted places changed)."""
+        env = self.env
+        for c in m.places_changes:
+            t = self.cal.day(c.date)
+            if t >= self.cal.end:
+                break
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            pool, _, factor = self.place_pools[m.id]
+            places = float(max(math.floor(c.places + 1e-9), 0))
+            self.place_pools[m.id] = (pool, places, factor)
+            on = self._summer_on
+            set_capacity(pool, float(math.floor(places * (factor if on else 1.0) + 1e-9)))
 
     def _sick(self, rt: StaffRuntime, sp: Resolved, share: float, k: int):
         s = self.streams[f"staff:{sp.id}:{k}"]
@@ -319,10 +421,14 @@ class AmeModel:
         mean_healthy = mean_spell * (1 - share) / share
         while True:
             yield self.env.timeout(s.exponential(mean_healthy))
+            spell = max(sp.sick_leave.spell_days(s), 0.0)
+            if k >= rt.persons:  # this post does not exist now: nobody to fall ill
+                yield self.env.timeout(spell)
+                continue
             rt.sick += 1
             set_capacity(rt.pool, rt.capacity())
-            yield self.env.timeout(max(sp.sick_leave.spell_days(s), 0.0))
-            rt.sick -= 1
+            yield self.env.timeout(spell)
+            rt.sick = max(rt.sick - 1, 0)
             set_capacity(rt.pool, rt.capacity())
 
     def _forum(self, u: Resolved):
@@ -369,7 +475,7 @@ class AmeModel:
         for t, _, cid in times:
             if t > env.now:
                 yield env.timeout(t - env.now)
-            self._start(cid, t, -1)
+            self._start(cid, env.now, -1)  # (now: t up to the rounding of the clock)
 
     def _referrals(self):
         """The social office refers eligible households monthly, limited by its capacity."""
@@ -402,7 +508,7 @@ class AmeModel:
         for t, row in batch:
             if t > self.env.now:
                 yield self.env.timeout(t - self.env.now)
-            self._start(cid, t, row)
+            self._start(cid, self.env.now, row)
 
     # ------------------------------------------------------------------ participants
 
@@ -434,38 +540,163 @@ class AmeModel:
         u = self._unit_for(c, seg_id)
         p = Participant(len(self.participants), cid, seg_id, u.id, age, dist, dist, t, seg.priority)
         self.participants.append(p)
-        self._link(p, c, u, t, row, self.s_support[cid], self.s_deadline[cid], 2)
+        self.unit_active[u.id] += 1
+        self._link(p, c, u, t, row, self.s_support[cid], self.s_deadline[cid])
         Journey(self.env, self._journey(p, c, u), now=True)
 
     def _link(self, p: Participant, c: Resolved, u: Resolved, t: float, row: int, sf: Stream,
-              sd: Stream, origin: int) -> None:
-        """Link ``p`` to a household on support (``row``, or one drawn from ``sf`` with the
-        segment's fs_share, a new spell of ``origin`` if no household is free) and set the
-        deadline from day ``t``: the earliest of the counterfactual exit, KROM, sanction."""
+              sd: Stream) -> None:
+        """Link ``p`` to a household on support and start their counterfactual clock on day ``t``.
+
+        ``row`` is the household a referral from the social office came with; otherwise, with
+        the channel's share on support (default: the segment's), a free household of the
+        participant's own segment is picked; if none is free the participant is not on support
+        (``fs_unmatched``). The clock's budget is the household's time left on support (its
+        end, which an earlier assignment may have brought forward), or for someone not on
+        support a draw of their own counterfactual exit. KROM and sanction dates are drawn here.
+        """
         pop = self.pop
         seg = self.segments[p.segment]
-        if row < 0 and sf.random() < seg.fs_share:
-            row = pop.pick_for_channel(t, sf)
-            if row < 0:
-                row = int(pop.add(np.array([t]), np.array([self.seg_index[p.segment]]), origin,
-                                  np.array([True]))[0])
+        if row < 0:
+            share = c.fs_share if c.fs_share is not None else seg.fs_share
+            if sf.random() < share:
+                row = pop.pick_for_channel(t, sf, self.seg_index[p.segment])
+                p.fs_unmatched = row < 0
+        h = seg.baseline_exit_per_month
         if row >= 0:
             pop.take(row, p.id)
             p.fs_row, p.household = row, int(pop.household[row])
-        if row >= 0:
-            base = float(pop.cf_end[row])
+            p.budget = max(float(pop.end[row]) - t, 0.0)
+            p.cf_exit = float(pop.cf_end[row])
         else:
-            h = seg.baseline_exit_per_month
-            base = t + (sd.exponential(DAYS_PER_MONTH / h) if h > 0 else INF)
-        p.deadline, p.deadline_reason = base, "baseline"
+            p.budget = sd.exponential(DAYS_PER_MONTH / h) if h > 0 else INF
+            p.cf_exit = t + p.budget
+        p.t_upd = t
         if c.krom_per_month > 0:
-            k = t + sd.exponential(DAYS_PER_MONTH / c.krom_per_month)
-            if k < p.deadline:
-                p.deadline, p.deadline_reason = k, "krom"
+            p.krom_at = t + sd.exponential(DAYS_PER_MONTH / c.krom_per_month)
         if row >= 0 and u.sanction_per_month > 0:
-            k = t + sd.exponential(DAYS_PER_MONTH / u.sanction_per_month)
-            if k < p.deadline:
-                p.deadline, p.deadline_reason = k, "sanktion"
+            p.sanction_at = t + sd.exponential(DAYS_PER_MONTH / u.sanction_per_month)
+        self._set_deadline(p, t)
+
+    # ------------------------------------------------------------------ the counterfactual clock
+
+    def _route_speed(self, segment: str, ratio: float, routes: tuple[str, ...]) -> float:
+        """Speed of the clock under a hazard ratio on some routes: 1 + (ratio - 1) x the share
+        of the segment's counterfactual exits that go by those routes."""
+        key = (segment, routes)
+        share = self._route_share.get(key)
+        if share is None:
+            ids, w = self.base_mix[segment]
+            share = self._route_share[key] = sum(wk for k, wk in zip(ids, w, strict=True) if k in routes)
+        return 1.0 + (ratio - 1.0) * share
+
+    def _consume(self, p: Participant, now: float) -> None:
+        """Use up the clock from ``p.t_upd`` to ``now`` under the regime in force."""
+        dt_ = now - p.t_upd
+        p.t_upd = now
+        if dt_ <= 0 or p.budget == INF:
+            return
+        if p.in_measure:
+            used = p.speed * dt_
+        else:
+            w = min(now, p.win_until) - (now - dt_)
+            used = p.win_speed * w + (dt_ - w) if w > 0 else dt_
+        p.budget = max(p.budget - used, 0.0)
+
+    def _support_end(self, p: Participant, now: float) -> float:
+        """The day the clock runs out, from ``now`` (= ``p.t_upd``) under the regime in force."""
+        b = p.budget
+        if b == INF:
+            return INF
+        if p.in_measure:
+            return now + b / p.speed if p.speed > 0 else INF
+        if now < p.win_until:
+            w = p.win_until - now
+            if b <= p.win_speed * w:
+                return now + b / p.win_speed
+            return p.win_until + (b - p.win_speed * w)
+        return now + b
+
+    def _set_deadline(self, p: Participant, now: float) -> None:
+        t, why = self._support_end(p, now), "baseline"
+        if p.fs_row >= 0 and p.exit_day is None:  # the household's spell ends with the clock
+            self.pop.set_end(p.fs_row, t)
+        if p.krom_at < t:
+            t, why = p.krom_at, "krom"
+        if p.sanction_at < t:
+            t, why = p.sanction_at, "sanktion"
+        p.deadline, p.deadline_reason = t, why
+
+    def _density_multiplier(self, u: Resolved) -> float:
+        """Staff density's multiplier of an effect's excess over 1 (1 without a dose-response)."""
+        sd = u.staff_density
+        if sd is None:
+            return 1.0
+        fte = sum(rt.capacity() for rt in self.density_pools[u.id])
+        if fte <= 0:
+            return 0.0
+        x = self.unit_active[u.id] / fte
+        return min((max(sd.reference_participants_per_fte, 0.0) / x) ** max(sd.elasticity, 0.0),
+                   max(sd.max_multiplier, 1.0))
+
+    def _scaled(self, ratio: float, u: Resolved) -> float:
+        """A hazard ratio after staff density (only a positive effect depends on density)."""
+        if ratio <= 1.0:
+            return ratio
+        return 1.0 + (ratio - 1.0) * self._density_multiplier(u)
+
+    def _enter(self, p: Participant, mid: str, now: float) -> None:
+        """The person starts measure ``mid``: the clock runs at the measure's speed."""
+        self._consume(p, now)
+        p.in_measure = True
+        eff = self.effects[mid]
+        if eff is None:
+            p.speed, p.ratio, p.routes = 1.0, 1.0, ()
+        else:
+            ratio = self._scaled(eff[0], self.units[p.unit])
+            p.speed, p.ratio, p.routes = self._route_speed(p.segment, ratio, eff[1]), ratio, eff[1]
+        self._set_deadline(p, now)
+
+    def _leave_measure(self, p: Participant, mid: str, now: float, completed: bool) -> None:
+        """The person leaves measure ``mid`` (still in the AME or not): back to speed 1, or
+        to the measure's post-programme effect after completing it."""
+        self._consume(p, now)
+        p.in_measure = False
+        eff = self.effects[mid]
+        if completed and eff is not None and eff[2] > 0 and eff[3] != 1.0:
+            ratio = self._scaled(eff[3], self.units[p.unit])
+            p.win_until, p.win_ratio, p.win_routes = now + eff[2], ratio, eff[1]
+            p.win_speed = self._route_speed(p.segment, ratio, eff[1])
+        self._set_deadline(p, now)
+
+    def _own_exit(self, p: Participant, now: float) -> tuple[str, str]:
+        """Reason and cause of the household's own exit now: the counterfactual mix, plus the
+        extra hazard of the routes under the ratio in force ('effekt': the AME's doing)."""
+        if p.in_measure:
+            ratio, routes = p.ratio, p.routes
+        elif now <= p.win_until:
+            ratio, routes = p.win_ratio, p.win_routes
+        else:
+            ratio, routes = 1.0, ()
+        ids, w = self.base_mix[p.segment]
+        if not ids:
+            return "annat", "baseline"
+        labels: list[tuple[str, str]] = []
+        cum: list[float] = []
+        total = 0.0
+        for k, wk in zip(ids, w, strict=True):
+            on_route = k in routes
+            base = wk * (min(ratio, 1.0) if on_route else 1.0)
+            total += base
+            labels.append((k, "baseline"))
+            cum.append(total)
+            if on_route and ratio > 1.0:
+                total += wk * (ratio - 1.0)
+                labels.append((k, "effekt"))
+                cum.append(total)
+        if total <= 0:
+            return ids[0], "baseline"
+        return labels[self.streams["baseline"].choice(cum)]
 
     def _initial(self):
         """Create ``initial_participants``: people already in a measure on day t0.
@@ -484,6 +715,7 @@ class AmeModel:
         staff below the count) queue for it from t0. Then they go on like anyone else.
         """
         env, pop, t0 = self.env, self.pop, self.cal.t0
+        waiting: list[tuple[float, int, Participant, Resolved, Resolved, Resolved]] = []
         for item in self.r.initial_participants:
             m = self.measures[item.measure]
             s = self.streams[f"initial:{m.id}"]
@@ -497,31 +729,42 @@ class AmeModel:
                 seg = self.segments[ids[s.choice(cum)]]
                 age = seg.age(s)
                 dist = min(max(seg.distance(s), 0.0), 10.0)
-                d = self._planned_days(m, s)
-                done = item.elapsed_share if item.elapsed_share is not None else s.random()
-                left = d * (1.0 - min(max(done, 0.0), 1.0))
-                began = t0 - (d - left)
+                if item.waiting:
+                    waited = max(item.waited_days(s), 0.0) if item.waited_days is not None else 0.0
+                    began = t0 - waited
+                else:
+                    d = self._planned_days(m, s)
+                    done = item.elapsed_share if item.elapsed_share is not None else s.random()
+                    left = d * (1.0 - min(max(done, 0.0), 1.0))
+                    began = t0 - (d - left)
                 p = Participant(len(self.participants), cid, seg.id, u.id, age, dist, dist, began,
                                 seg.priority, initial=True)
                 self.participants.append(p)
+                self.unit_active[u.id] += 1
                 row = -1
                 if c.kind == "ekonomiskt_bistand":  # referred by the social office: on support
-                    row = pop.pick_for_channel(t0, s)
+                    row = pop.pick_for_channel(t0, s, self.seg_index[seg.id])
                     if row < 0:
                         row = int(pop.add(np.array([t0]), np.array([self.seg_index[seg.id]]), 0,
                                           np.array([True]))[0])
-                self._link(p, c, u, t0, row, s, s, 0)
+                self._link(p, c, u, t0, row, s, s)
                 if u.case_manager is not None and self.case_q[u.id].take_if_free():
                     ep = self._episode(p, f"handlaggare:{u.id}", "handlaggare")
                     self.episodes.start[ep] = t0
                     p.case_queue = self.case_q[u.id]
                     self._open_case[p.id] = ep
+                if item.waiting:
+                    waiting.append((began, p.id, p, c, u, m))
+                    continue
                 placed = None
                 if q.take_if_free():
                     ep = self._episode(p, m.id, "insats")
                     self.episodes.queued[ep] = self.episodes.start[ep] = began
                     placed = (ep, left, s)
                 Journey(env, self._journey(p, c, u, (m, placed)))
+        # The waiting lists, longest waiting first (the queue serves in order of request).
+        for began, _, p, c, u, m in sorted(waiting, key=lambda w: (w[0], w[1])):
+            Journey(env, self._journey(p, c, u, (m, ("waiting", began))))
         return
         yield  # unreachable: makes this a generator, to run as a process
 
@@ -587,10 +830,8 @@ class AmeModel:
         elif p.deadline_reason == "sanktion":
             self._exit(p, "annat", "sanktion", stage)
         else:
-            mix = self.segments[p.segment].baseline_exit_mix
-            ids = list(mix)
-            cum = list(accumulate(mix[k] for k in ids))
-            self._exit(p, ids[self.streams["baseline"].choice(cum)], "baseline", stage)
+            reason, cause = self._own_exit(p, self.env.now)
+            self._exit(p, reason, cause, stage)
 
     def _journey(self, p: Participant, c: Resolved, u: Resolved,
                  initial: tuple[Resolved, tuple | None] | None = None):
@@ -606,6 +847,8 @@ class AmeModel:
             mid = self._next_individual(p, u)
         else:
             first = c.first_measure
+            if first is not None and not self._open_now(first):
+                first = None  # the measure the referrer assigns takes nobody now: usual way in
             if first is None and not (yield from self._referral(p, u)):
                 return
             if u.process_model == "process" and first is None:
@@ -682,6 +925,13 @@ class AmeModel:
         yield self.env.timeout(max(d, 0.0))
         return True
 
+    def _open_now(self, mid: str) -> bool:
+        """Whether measure ``mid`` takes people today (its start/end dates)."""
+        if self.always_open[mid]:
+            return True
+        lo, hi = self.window[mid]
+        return lo <= self.env.now < hi
+
     @staticmethod
     def _open(e: Resolved) -> bool:
         return e.segments is None and e.channels is None and e.distance_min <= 0.0 and e.distance_max >= 10.0
@@ -698,7 +948,7 @@ class AmeModel:
         now = self.env.now
         if u.reassessment is not None and now - p.last_assessment >= u.reassess_months * DAYS_PER_MONTH:
             m = self.measures[u.reassessment]
-            if self._eligible(m, p):
+            if self._eligible(m, p) and self._open_now(m.id):
                 return m.id
         for rule in u.routing:
             w = rule.when
@@ -713,7 +963,8 @@ class AmeModel:
             cum: list[float] = []
             total = 0.0
             for mid, wt in rule.measures.items():
-                if wt > 0 and mid not in p.path and (self.open_to_all[mid] or self._eligible(self.measures[mid], p)):
+                if wt > 0 and mid not in p.path and (self.open_to_all[mid] or self._eligible(self.measures[mid], p)) \
+                        and (self.always_open[mid] or self._open_now(mid)):
                     total += wt
                     mids.append(mid)
                     cum.append(total)
@@ -731,7 +982,7 @@ class AmeModel:
         s = self.s_routing[u.id]
         while idx < len(track):
             m = self.measures[track[idx]]
-            if not self._eligible(m, p):
+            if not self._eligible(m, p) or not self._open_now(m.id):
                 idx += 1
                 continue
             result = yield from self._measure(p, m)
@@ -751,18 +1002,20 @@ class AmeModel:
         p.n_measures += 1
         p.path += (mid,)
         q = self.queues[mid]
-        if placed is not None:
+        if placed is not None and placed[0] != "waiting":
             ep, d, so = placed
         else:
             patience = INF
             if m.patience_days is not None:
                 patience = max(m.patience_days(self.s_patience[mid]), 0.0)
-            if mid in self.matching:
+            if mid in self.matching and placed is None:  # (the waiting list is matched already)
                 stream = self.streams[f"durations:matchning:{mid}"]
                 if not (yield from self._staffed_step(p, self.matching[mid], "matchning",
                                                        m.matching.duration_days, stream, "matched", patience)):
                     return "exit"
             ep = eps.open(p.id, mid, "insats", env.now)  # self._episode, inlined
+            if placed is not None:  # on the waiting list since before the start
+                eps.queued[ep] = placed[1]
             if q.take_if_free():  # granted at once (no generator for _acquire on the hot path)
                 eps.start[ep] = env.now
             elif not (yield from self._wait_in(p, q, ep, patience)):
@@ -773,31 +1026,33 @@ class AmeModel:
             else:
                 d = self._planned_days(m, self.s_durations[mid])
             so = self.s_outcomes[mid]
-        # Competing risks inside the measure, on top of the baseline deadline.
-        rates, t_h = self.hazards[mid], INF
-        if rates is not None:
-            mult = math.exp(m.distance_effect * (5.0 - p.distance))
-            rates = [h * mult for h in rates]
-            total = sum(rates)
-            if total > 0:
-                t_h = so.exponential(DAYS_PER_MONTH / total)
-        left = p.deadline - env.now  # the start (env.now), or t0 for someone placed at the start
-        stay = min(d, t_h, left)
+        # In the measure: the clock runs at the measure's speed (its causal effect), and
+        # drop-out is a competing risk drawn once at the start.
+        now = env.now
+        self._enter(p, mid, now)
+        t_drop = INF
+        rate = self.dropout[mid]
+        if rate > 0:
+            t_drop = so.exponential(DAYS_PER_MONTH / rate)
+        left = p.deadline - now  # the start (now), or t0 for someone placed at the start
+        stay = min(d, t_drop, left)
         yield env.timeout(max(stay, 0.0))
         q.release()
         now = eps.end[ep] = env.now
         if p.fs_row >= 0 and m.fs_payment_factor != 1.0:
             self.pop.reduce(p.fs_row, eps.start[ep], now, max(m.fs_payment_factor, 0.0))
-        if stay == left and left <= d and left <= t_h:
+        if stay == left and left <= d and left <= t_drop:
             eps.outcome[ep] = "deadline"
-            self._leave_by(p, "deadline", mid)
+            self._leave_by(p, "deadline", mid)  # in the measure: its effect decides the cause
             return "exit"
-        if stay == t_h and t_h < d:
-            reason = HAZARD_REASONS[so.choice(list(accumulate(rates)))]
-            eps.outcome[ep] = f"exit:{reason}"
-            self._exit(p, reason, "measure", mid)
+        if stay == t_drop and t_drop < d:
+            self._leave_measure(p, mid, now, completed=False)
+            eps.outcome[ep] = "dropout"
+            self._exit(p, "annat", "dropout", mid)
             return "exit"
-        # Completed: stegförflyttning, then maybe an exit.
+        # Completed: the post-programme effect (if any), stegförflyttning, maybe the end of
+        # the assignment.
+        self._leave_measure(p, mid, now, completed=True)
         eps.outcome[ep] = "completed"
         if m.kind == "kartlaggning":
             p.last_assessment = now
@@ -825,12 +1080,28 @@ class AmeModel:
             if ep is not None:
                 self.episodes.end[ep], self.episodes.outcome[ep] = now, "closed"
             p.case_queue = None
+        self.unit_active[p.unit] -= 1
         ae = self.r.after_exit
         sa = self.s_after_exit
-        was_on_support = p.fs_row >= 0 and pop.end[p.fs_row] > now
-        if p.fs_row >= 0 and (reason in LEAVES_SUPPORT or cause == "sanktion") and cause != "baseline":
-            pop.stop(p.fs_row, now)
-        if (p.fs_row >= 0 and cause != "baseline" and reason in LEAVES_SUPPORT and was_on_support
+        row = p.fs_row
+        # (An own exit is the end of the household's spell: it was on support up to now.)
+        was_on_support = row >= 0 and (cause in OWN_EXIT or pop.end[row] > now)
+        if row >= 0:
+            if cause in OWN_EXIT or cause == "sanktion":
+                pop.stop(row, now)  # the household's own exit (any reason), or support refused
+                pop.finish(row)
+            else:
+                # The assignment ended but the household stays on support: its clock goes on
+                # (with any post-programme effect), and it may be referred again.
+                self._consume(p, now)
+                p.in_measure = False  # interrupted inside a measure (KROM): no after-effect
+                pop.set_end(row, self._support_end(p, now))
+                if pop.end[row] > now:
+                    after, most = self.re_referral
+                    pop.release(row, now, after, most)
+                else:
+                    pop.finish(row)
+        if (row >= 0 and cause == "effekt" and reason in LEAVES_SUPPORT and was_on_support
                 and sa.random() < ae.return_to_fs_12m.get(reason, 0.0)):
                 back = now + sa.random() * 365.0
                 p.fs_return_day = back

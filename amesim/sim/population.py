@@ -3,8 +3,10 @@
 Households are generated up front as arrays (no SimPy events): each support spell has a
 start, a counterfactual end (the baseline exit hazard, what would happen with no AME at
 all), a monthly amount and whether unemployment is the reason (referable). The AME can
-end a spell earlier (exit to work), reduce payment (a paid subsidised job) or stop it
-(sanction); households that leave can come back (a new spell).
+end a spell earlier (its measures speed up the household's own clock, see
+docs/model.md), reduce payment (a paid subsidised job) or stop it (sanction); households
+that leave after an AME-caused exit can come back (a new spell), and households that end
+an assignment still on support can be referred again.
 """
 
 from __future__ import annotations
@@ -83,6 +85,11 @@ class Population:
     """Support spells (one row each) with growable arrays."""
 
     ORIGINS = ("initial", "inflow", "channel", "return")
+    #: ``participant`` values besides a participant id: free, reserved for a referral in
+    #: progress, and done (no more assignments).
+    FREE, RESERVED, DONE = -1, -2, -3
+    _ARRAYS = ("household", "start", "cf_end", "end", "amount", "eligible", "segment",
+               "participant", "linked", "origin", "referable_from", "assignments")
 
     def __init__(self, r: Resolved, cal: Calendar, streams: Streams, seg_index: dict[str, int]):
         self.r, self.cal, self.streams = r, cal, streams
@@ -98,14 +105,24 @@ class Population:
         self.eligible = np.zeros(cap, bool)
         self.segment = np.zeros(cap, np.int64)
         self.participant = np.full(cap, -1, np.int64)
+        #: The last participant linked to the spell (-1: none), for the tables; ``participant``
+        #: is the state (free, reserved, in an assignment, done).
+        self.linked = np.full(cap, -1, np.int64)
         self.origin = np.zeros(cap, np.int8)
+        #: Day from which the household may be referred (again): its start, or the end of its
+        #: last assignment plus the re-referral interval.
+        self.referable_from = np.zeros(cap)
+        #: Assignments the household has had (re-referral stops at the scenario's maximum).
+        self.assignments = np.zeros(cap, np.int32)
         self.reductions: list[tuple[int, float, float, float]] = []  # (row, start, end, factor)
         self._next_household = 0
-        # Households a channel can pick now (referable at the time of the last pick), kept up
-        # to date lazily from spell starts and ends, so a pick does not scan every spell ever.
-        self._pickable = RowSet(cap)
-        self._starts: list[tuple[float, int]] = []  # (start, row) of referable spells not yet picked up
-        self._ends: list[tuple[float, int]] = []  # (end, row) of rows in _pickable
+        # Households a channel can pick now, per segment (a participant is linked to a
+        # household of their own segment), kept up to date lazily from the days rows become
+        # pickable and their ends, so a pick does not scan every spell ever.
+        k = max(len(self.segments), 1)
+        self._pickable = [RowSet(cap) for _ in range(k)]
+        self._starts: list[tuple[float, int]] = []  # (day pickable, row), not yet picked up
+        self._ends: list[tuple[float, int]] = []  # (end, row) of rows in a pickable set
         self._generate()
 
     # ------------------------------------------------------------------ storage
@@ -115,22 +132,24 @@ class Population:
         if need <= cap:
             return
         new = max(need, 2 * cap)
-        for name in ("household", "start", "cf_end", "end", "amount", "eligible", "segment", "participant", "origin"):
+        for name in self._ARRAYS:
             arr = getattr(self, name)
-            fill = -1 if name == "participant" else 0
+            fill = -1 if name in ("participant", "linked") else 0
             grown = np.full(new, fill, arr.dtype)
             grown[:cap] = arr
             setattr(self, name, grown)
 
     def add(self, start: np.ndarray, seg: np.ndarray, origin: int, eligible: np.ndarray,
-            household: np.ndarray | None = None, amount: np.ndarray | None = None) -> np.ndarray:
-        """Append spells; durations and amounts drawn here. Returns the new row indices."""
+            household: np.ndarray | None = None, amount: np.ndarray | None = None,
+            dur: np.ndarray | None = None) -> np.ndarray:
+        """Append spells; durations (unless given) and amounts drawn here. Returns the new
+        row indices."""
         k = len(start)
         rows = np.arange(self.n, self.n + k)
         self._grow(self.n + k)
         g = self.streams["population"].gen
-        hazard = np.array([self.segments[s].baseline_exit_per_month for s in seg]) / DAYS_PER_MONTH
-        dur = g.standard_exponential(k) / np.maximum(hazard, 1e-12)
+        if dur is None:
+            dur = g.standard_exponential(k) / self._hazard_per_day(seg)
         if household is None:
             household = np.arange(self._next_household, self._next_household + k)
             self._next_household += k
@@ -146,9 +165,11 @@ class Population:
         self.eligible[rows] = eligible
         self.segment[rows] = seg
         self.origin[rows] = origin
+        self.referable_from[rows] = start
         self.n += k
-        if self.n > self._pickable.size:
-            self._pickable.grow(len(self.start))
+        if self.n > self._pickable[0].size:
+            for rs in self._pickable:
+                rs.grow(len(self.start))
         new = rows[np.asarray(eligible, bool)]
         if len(new) == 1:
             heapq.heappush(self._starts, (float(self.start[new[0]]), int(new[0])))
@@ -156,6 +177,12 @@ class Population:
             self._starts += zip(self.start[new].tolist(), new.tolist(), strict=True)
             heapq.heapify(self._starts)
         return rows
+
+    def _hazard_per_day(self, seg: np.ndarray) -> np.ndarray:
+        """Baseline exit hazard per day of each segment index in ``seg`` (tiny, not 0, so a
+        zero hazard gives a practically endless spell)."""
+        h = np.array([self.segments[s].baseline_exit_per_month for s in seg], float) / DAYS_PER_MONTH
+        return np.maximum(h, 1e-12)
 
     # ------------------------------------------------------------------ generation
 
@@ -170,14 +197,19 @@ class Population:
         for sid, w in pop.segments.items():
             mix[self.seg_index[sid]] = w
         share = min(max(pop.work_related_share, 0.0), 1.0)
-        # Initial stock: stationary composition, long spells over-represented (length bias).
+        # Initial stock: the households on support at t0, in the stationary composition (long
+        # spells over-represented: length bias). With constant hazards the time already on
+        # support and the time left are independent exponentials, so each spell began an
+        # elapsed time before t0 and lasts that plus a fresh residual: every one is alive at t0.
         n0 = int(round(max(pop.initial_households, 0)))
         if n0:
             mean_dur = np.array([1 / max(s.baseline_exit_per_month, 1e-9) for s in self.segments])
             seg = self._draw_segments(n0, mix * mean_dur, g)
-            hazard = np.array([self.segments[s].baseline_exit_per_month for s in seg]) / DAYS_PER_MONTH
-            elapsed = g.standard_exponential(n0) / np.maximum(hazard, 1e-12)
-            self.add(cal.t0 - elapsed, seg, 0, g.random(n0) < share)
+            hazard = self._hazard_per_day(seg)
+            elapsed = g.standard_exponential(n0) / hazard
+            eligible = g.random(n0) < share
+            residual = g.standard_exponential(n0) / hazard
+            self.add(cal.t0 - elapsed, seg, 0, eligible, dur=elapsed + residual)
         arrivals = poisson_times(pop.inflow_per_month, cal.t0, cal.end, g)
         if len(arrivals):
             seg = self._draw_segments(len(arrivals), mix, g)
@@ -186,42 +218,74 @@ class Population:
     # ------------------------------------------------------------------ queries used by the AME
 
     def referable(self, t: float, min_days: float) -> np.ndarray:
+        """Rows the social office may refer on day ``t``: work-related, free, on support, at
+        least ``min_days`` on support, and past any re-referral interval."""
         n = self.n
         return np.flatnonzero(
-            self.eligible[:n] & (self.participant[:n] == -1) & (self.start[:n] <= t)
+            self.eligible[:n] & (self.participant[:n] == self.FREE) & (self.start[:n] <= t)
             & (self.end[:n] > t) & (t - self.start[:n] >= min_days)
+            & (self.referable_from[:n] <= t)
         )
 
-    def pick_for_channel(self, t: float, stream: Stream) -> int:
-        """A random active, referable household (someone AF/FK refers may also get support).
+    def pick_for_channel(self, t: float, stream: Stream, seg: int) -> int:
+        """A random household of segment ``seg`` that is on support, work-related and free on
+        day ``t`` (someone AF or FK refers who also gets support), or -1 if there is none.
 
-        Picks the same household as ``referable(t, 0.0)[int(u * len(...))]`` would, but in
-        O(log n): ``t`` never decreases between calls, so the set of candidates is updated
-        from the spells that started or ended since the last call.
+        Picks the same household as the ``u``-th of those rows in row order would, but in
+        O(log n): ``t`` never decreases between calls, so the candidates are updated from
+        the rows that became pickable or ended since the last call.
         """
         pickable, starts, ends = self._pickable, self._starts, self._ends
         while starts and starts[0][0] <= t:
             _, row = heapq.heappop(starts)
-            if self.participant[row] == -1 and self.end[row] > t:
-                pickable.add(row)
+            if (self.participant[row] == self.FREE and self.end[row] > t
+                    and self.referable_from[row] <= t):
+                pickable[self.segment[row]].add(row)
                 heapq.heappush(ends, (float(self.end[row]), row))
         while ends and ends[0][0] <= t:
             _, row = heapq.heappop(ends)
             if self.end[row] <= t:
-                pickable.remove(row)
-        if pickable.count == 0:
+                pickable[self.segment[row]].remove(row)
+        rs = pickable[seg]
+        if rs.count == 0:
             return -1
-        return pickable.kth(int(stream.random() * pickable.count))
+        return rs.kth(int(stream.random() * rs.count))
 
     def take(self, row: int, participant: int) -> None:
-        """Mark a household as an AME participant (or reserved for one, -2): no longer referable."""
+        """Mark a household as an AME participant (or reserved for one): no longer referable."""
         self.participant[row] = participant
-        self._pickable.remove(row)
+        if participant >= 0:
+            self.linked[row] = participant
+        self._pickable[self.segment[row]].remove(row)
+
+    def release(self, row: int, t: float, after_days: float, max_assignments: int) -> None:
+        """An assignment of the household ended on day ``t`` while it is still on support: it
+        may be referred again from ``t + after_days``, unless it has had ``max_assignments``."""
+        self.assignments[row] += 1
+        if self.assignments[row] >= max_assignments or not np.isfinite(after_days):
+            self.participant[row] = self.DONE
+            return
+        self.participant[row] = self.FREE
+        self.referable_from[row] = t + after_days
+        if self.eligible[row]:
+            heapq.heappush(self._starts, (float(t + after_days), row))
+
+    def finish(self, row: int) -> None:
+        """The household's (last) assignment ended: it is not referred again."""
+        self.assignments[row] += 1
+        self.participant[row] = self.DONE
+
+    def set_end(self, row: int, t: float) -> None:
+        """The household's projected exit moved (its participant's clock changed speed):
+        earlier under an effect, later under lock-in. Only for a row in an assignment."""
+        self.end[row] = max(t, self.start[row])
 
     def stop(self, row: int, t: float) -> None:
+        """End the spell on day ``t`` if it would end later (an AME-caused exit, a sanction,
+        or a household whose own exit the AME brought forward)."""
         if t < self.end[row]:
             self.end[row] = t
-            if self._pickable.member[row]:
+            if self._pickable[self.segment[row]].member[row]:
                 heapq.heappush(self._ends, (float(t), row))
 
     def reduce(self, row: int, t0: float, t1: float, factor: float) -> None:
