@@ -28,9 +28,9 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from .. import __version__
 from ..results.store import atomic_write_text
 from ..results.summary import t_interval
+from ..version import __version__
 from . import figures as F
 from . import fmt
 from .assumptions import assumptions_table, scenario_changes
