@@ -1,15 +1,14 @@
-"""Check that optimisations leave every output table bit-for-bit identical.
+"""Check that optimisations leave every output table bit-for-bit identical, on larger scenarios.
 
     python benchmarks/check_identical.py --save   # before a change: write the references
     python benchmarks/check_identical.py          # after it: compare against them
 
-Runs ``run_replication`` for the bundled scenarios and the benchmark scenarios, two
-replications each with seed 0, and compares every table (participants, episodes,
-fs_spells, monthly, costs, kpis, parameters) with
-``pandas.testing.assert_frame_equal(check_exact=True)`` (and ``attrs``) against reference
-files in ``--dir`` (default /tmp/perf_ref). The references are pickles, not parquet: parquet
-does not round-trip every dtype (``datetime64[s]`` comes back as ``[ms]``), so it could not
-tell a dtype change apart from its own conversion. Exit status 1 if anything differs.
+The same snapshots as the golden tests (``tests/golden``: a fingerprint of every table of
+every replication, exact to the bit, dtypes and attrs included, plus the KPI table), for
+the bundled scenarios and the benchmark scenarios, two replications each with seed 0. The
+golden tests keep small cases in the repository; these larger ones are for the before/after
+of one optimisation, so their references go to ``--dir`` (default /tmp/perf_ref).
+Exit status 1 if anything differs.
 """
 
 from __future__ import annotations
@@ -18,25 +17,19 @@ import argparse
 import sys
 from pathlib import Path
 
-import pandas as pd
-from pandas.testing import assert_frame_equal
-
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from amesim.scenario import load_scenario  # noqa: E402
-from amesim.sim.replication import run_replication  # noqa: E402
+from tests.golden import Case, changes, describe, read, run_case, write  # noqa: E402
 
-SCENARIOS = [
-    ROOT / "scenarios" / "bollebygd.yaml",
-    ROOT / "scenarios" / "ekero_separate.yaml",
-    ROOT / "scenarios" / "ekero_merged.yaml",
-    ROOT / "benchmarks" / "scenarios" / "ame_lite.yaml",
-    ROOT / "benchmarks" / "scenarios" / "mellanstor.yaml",
-]
-SEED = 0
-REPLICATIONS = (0, 1)
+CASES = [Case(Path(p).stem, p, 0, (0, 1)) for p in (
+    "scenarios/bollebygd.yaml",
+    "scenarios/ekero_separate.yaml",
+    "scenarios/ekero_merged.yaml",
+    "benchmarks/scenarios/ame_lite.yaml",
+    "benchmarks/scenarios/mellanstor.yaml",
+)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,30 +37,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save", action="store_true", help="write the reference files")
     ap.add_argument("--dir", type=Path, default=Path("/tmp/perf_ref"))
     args = ap.parse_args(argv)
-    args.dir.mkdir(parents=True, exist_ok=True)
     failures = 0
-    for path in SCENARIOS:
-        sc = load_scenario(path).scenario
-        for rep in REPLICATIONS:
-            res = run_replication(sc, SEED, rep)
-            for name, df in res.tables().items():
-                f = args.dir / f"{path.stem}_{rep}_{name}.pkl"
-                if args.save:
-                    df.to_pickle(f)
-                    # the round trip must be exact, or the comparison below would be meaningless
-                    assert_frame_equal(pd.read_pickle(f), df, check_exact=True)
-                    continue
-                try:
-                    assert_frame_equal(df, pd.read_pickle(f), check_exact=True)
-                    if df.attrs != pd.read_pickle(f).attrs:
-                        raise AssertionError(f"attrs differ: {df.attrs}")
-                except AssertionError as e:
-                    failures += 1
-                    print(f"DIFFERS {path.stem} rep {rep} {name}: {e}")
-            print(f"{'saved' if args.save else 'checked'} {path.stem} rep {rep} "
-                  f"({len(res.participants)} participants, {len(res.episodes)} episodes)")
-    print("all tables identical" if not failures and not args.save else
-          f"{failures} tables differ" if failures else f"references in {args.dir}")
+    for case in CASES:
+        snap = run_case(case)
+        rows = {k: t["rows"] for k, t in snap.tables.items()}
+        size = f"({rows['0/participants']} participants, {rows['0/episodes']} episodes in replication 0)"
+        if args.save:
+            write(snap, case.name, args.dir)
+            print(f"saved {case.name} {size}")
+            continue
+        old = read(case.name, args.dir)
+        found = changes(old, snap)
+        if found:
+            failures += 1
+            print(describe(case.name, found, old, snap))
+        else:
+            print(f"checked {case.name} {size}: identical")
+    print(f"references in {args.dir}" if args.save else
+          f"{failures} scenarios differ" if failures else "all tables identical")
     return 1 if failures else 0
 
 

@@ -1,7 +1,8 @@
 """Shared set-up for the report tests: small real runs and a comparison folder.
 
-``amesim compare`` may not exist yet where these tests run, so the comparison folder is
-built the way its contract says: DIR/<stem>/ run folders plus DIR/comparison.csv.
+The comparison folder is made by :func:`amesim.compare_scenarios`, as ``amesim compare``
+makes it, so the report is tested against the comparison.csv the program writes (not one
+the report computed itself).
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from amesim.report.data import load_compare
-from amesim.report.html import compute_comparison
+from amesim.experiments.experiment import compare_scenarios
 from amesim.runner import run_to_dir
 from amesim.scenario import load_scenario
 
@@ -44,13 +44,9 @@ def make_run(tmp: Path, stem: str = "small", replications: int = 3, **kw: object
 
 
 def make_comparison(tmp: Path, replications: int = 3, base_name: str = "Nuläge") -> Path:
-    """DIR/base, DIR/minus_en (one handläggare fewer) and DIR/comparison.csv."""
+    """DIR/base, DIR/minus_en (one handläggare fewer), comparison.csv and compare.json."""
     d = tmp / "cmp"
-    d.mkdir(parents=True, exist_ok=True)
-    for stem, kw in (("base", {"name": base_name}),
-                     ("minus_en", {"name": "Minus en handläggare", "handlaggare_fte": 2.0})):
-        src = scenario_file(tmp, stem, **kw)  # type: ignore[arg-type]
-        run_to_dir(load_scenario(src), d / stem, replications=replications, seed=1)
-    comp = compute_comparison(load_compare(d))
-    comp.to_csv(d / "comparison.csv", index=False)
+    base = scenario_file(tmp, "base", name=base_name)
+    alt = scenario_file(tmp, "minus_en", name="Minus en handläggare", handlaggare_fte=2.0)
+    compare_scenarios([base, alt], d, replications=replications, seed=1)
     return d

@@ -32,26 +32,31 @@ REASONED = re.compile(r"^assumption:\s*(?P<why>\S.{10,})$", re.DOTALL)
 MIN_WORDS = 3
 
 
-def _sources(obj: Any, loc: str, inherited: str | None) -> Iterator[tuple[str, str | None]]:
-    """(location, effective source) of every Quantity and every Dist in ``obj``."""
+def parameters(obj: Any, loc: str = "") -> Iterator[tuple[str, Quantity | Dist, str | None]]:
+    """(location, parameter, effective source) of every Quantity and every Dist in ``obj``.
+
+    A Dist's source is its own; a Quantity's is its own, else that of the Dist it is a
+    parameter of. The one walk behind every source check of the bundled scenarios.
+    """
     if isinstance(obj, Quantity):
-        yield loc, obj.source or inherited
+        yield loc, obj, obj.source
     elif isinstance(obj, Dist):
-        if obj.source is not None:
-            yield loc, obj.source
+        yield loc, obj, obj.source
         for k, q in obj.quantities().items():
-            # A parameter without its own source is covered by the Dist's (checked above).
-            if q.source is not None or not (obj.source or inherited):
-                yield from _sources(q, f"{loc}.{k}", inherited)
+            yield f"{loc}.{k}", q, q.source or obj.source
     elif isinstance(obj, BaseModel):
         for name in type(obj).model_fields:
-            yield from _sources(getattr(obj, name), f"{loc}.{name}" if loc else name, inherited)
+            yield from parameters(getattr(obj, name), f"{loc}.{name}" if loc else name)
     elif isinstance(obj, (list, tuple)):
         for i, x in enumerate(obj):
-            yield from _sources(x, f"{loc}[{getattr(x, 'id', i)}]", inherited)
+            yield from parameters(x, f"{loc}[{getattr(x, 'id', i)}]")
     elif isinstance(obj, dict):
         for k, x in obj.items():
-            yield from _sources(x, f"{loc}.{k}", inherited)
+            yield from parameters(x, f"{loc}.{k}")
+
+
+def quantities(scenario: Any) -> list[tuple[str, Quantity, str | None]]:
+    return [(loc, q, src) for loc, q, src in parameters(scenario) if isinstance(q, Quantity)]
 
 
 def source_problem(source: str | None) -> str | None:
@@ -95,10 +100,35 @@ def test_source_rule(source: str | None, ok: bool) -> None:
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
 def test_every_source_is_given_and_every_assumption_has_a_reason(path: Path) -> None:
     scenario = load_scenario(path).scenario
-    found = list(_sources(scenario, "", None))
+    # A Dist without a source of its own is fine if each of its parameters has one.
+    found = [(loc, src) for loc, p, src in parameters(scenario) if isinstance(p, Quantity) or p.source is not None]
     assert len(found) > 50, f"{path.name}: the walk found too few parameters ({len(found)})"
     bad = [f"{loc}: {src!r} ({why})" for loc, src in found if (why := source_problem(src))]
     assert not bad, f"{path.name}: {len(bad)} sources break the rule:\n" + "\n".join(bad)
+
+
+SOURCE = re.compile(r"^(00[0-4]\b|derived\b|assumption\b|DOMAIN\.md\b|docs/evidence\.md\b)")
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
+def test_every_source_names_a_seed_a_derivation_or_an_assumption(path: Path) -> None:
+    found = quantities(load_scenario(path).scenario)
+    assert len(found) > 50
+    odd = sorted({src or "" for _, _, src in found if not SOURCE.match(src or "")})
+    assert not odd, f"{path.name}: sources must start with a seed (000-004), 'derived', " \
+                    f"'assumption', 'DOMAIN.md' or 'docs/evidence.md': {odd}"
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
+def test_uncertain_inputs_are_ranges_in_bundled_scenarios(path: Path) -> None:
+    assert sum(q.uncertain for _, q, _ in quantities(load_scenario(path).scenario)) >= 20
+
+
+def test_the_walk_reaches_dist_parameters_and_their_sources() -> None:
+    d = Dist.model_validate({"dist": "triangular", "low": 1, "mode": {"value": 2, "source": "own"},
+                             "high": 3, "source": "dist's"})
+    found = {loc: src for loc, _, src in parameters({"x": [d]})}
+    assert found[".x[0]"] == "dist's" and found[".x[0].mode"] == "own" and found[".x[0].low"] == "dist's"
 
 
 def test_all_bundled_scenarios_are_checked() -> None:

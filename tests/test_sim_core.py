@@ -286,6 +286,7 @@ def test_replication_frees_its_model_without_garbage_collection():
         assert model_garbage(lambda seed=seed: run_replication(s, seed, 0)) == []
 
 
+@pytest.mark.slow  # 13-24 s: 40 scenarios, each checked for garbage
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_closed_model_leaves_no_reference_cycles(d):

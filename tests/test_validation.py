@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from amesim.cli import main
 from amesim.commands.schema import scenario_json_schema
-from amesim.scenario import Dist, Quantity, Scenario, ScenarioError, load_scenario
+from amesim.scenario import Scenario, ScenarioError, load_scenario
 from amesim.scenario.loader import _unwrap
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -350,50 +350,6 @@ def test_bundled_scenarios_validate_against_the_schema() -> None:
     jsonschema.validate(7800, {"$defs": defs, "$ref": "#/$defs/Quantity"})
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"vaule": 3}, {"$defs": defs, "$ref": "#/$defs/Quantity"})
-
-
-# --------------------------------------------------------------------------- sources
-
-
-def _quantities(obj: Any, loc: str, inherited: str | None) -> list[tuple[str, Quantity, str | None]]:
-    """Every Quantity in a scenario with the source of its enclosing Dist."""
-    out: list[tuple[str, Quantity, str | None]] = []
-    if isinstance(obj, Quantity):
-        out.append((loc, obj, inherited))
-    elif isinstance(obj, Dist):
-        for k, q in obj.quantities().items():
-            out.append((f"{loc}.{k}", q, obj.source or inherited))
-    elif isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            out += _quantities(getattr(obj, name), f"{loc}.{name}" if loc else name, inherited)
-    elif isinstance(obj, list):
-        for i, x in enumerate(obj):
-            out += _quantities(x, f"{loc}[{getattr(x, 'id', i)}]", inherited)
-    elif isinstance(obj, dict):
-        for k, x in obj.items():
-            out += _quantities(x, f"{loc}.{k}", inherited)
-    return out
-
-
-SOURCE = re.compile(r"^(00[0-4]\b|derived\b|assumption\b|DOMAIN\.md\b|docs/evidence\.md\b)")
-
-
-@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
-def test_every_parameter_of_a_bundled_scenario_has_a_source(path: Path) -> None:
-    s = load_scenario(path).scenario
-    found = _quantities(s, "", None)
-    assert len(found) > 50
-    missing = [loc for loc, q, inherited in found if not (q.source or inherited or "").strip()]
-    assert not missing, f"{path.name}: parameters without a source: {missing}"
-    odd = sorted({src for _, q, inh in found if not SOURCE.match(src := (q.source or inh or ""))})
-    assert not odd, f"{path.name}: sources must start with a seed (000-004), 'derived', " \
-                    f"'assumption', 'DOMAIN.md' or 'docs/evidence.md': {odd}"
-
-
-def test_uncertain_inputs_are_ranges_in_bundled_scenarios() -> None:
-    for path in BUNDLED:
-        found = _quantities(load_scenario(path).scenario, "", None)
-        assert sum(q.uncertain for _, q, _ in found) >= 20, path.name
 
 
 # --------------------------------------------------------------------------- docs

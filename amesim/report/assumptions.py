@@ -20,7 +20,7 @@ from pydantic_core import PydanticUndefined
 from ..scenario.model import Scenario
 from ..scenario.values import Dist, Quantity
 from . import fmt
-from .labels import Labels, pretty_id
+from .labels import ReportLabels, pretty_id
 
 SKIP = {"id", "name", "description", "source", "segments_source", "kind", "unit", "pool", "remove"}
 
@@ -246,7 +246,7 @@ _SECTION = {"sv": {"time": "Tid", "population": "Befolkning med försörjningsst
 _LOOKUP = {"segments": "segment", "channels": "channel", "units": "unit", "staff": "pool", "measures": "measure"}
 
 
-def describe_path(path: tuple[str, ...], labels: Labels) -> str:
+def describe_path(path: tuple[str, ...], labels: ReportLabels) -> str:
     """('staff', 'handlaggare', 'fte') -> 'Personal: Handläggare › årsarbetare'."""
     if not path:
         return ""
@@ -293,7 +293,7 @@ def is_choice(path: tuple[str, ...], value: Any) -> bool:
     return not isinstance(value, Schedule)
 
 
-def assumptions_table(resolved: dict[str, Any], labels: Labels, parameters: pd.DataFrame | None = None) -> pd.DataFrame:
+def assumptions_table(resolved: dict[str, Any], labels: ReportLabels, parameters: pd.DataFrame | None = None) -> pd.DataFrame:
     """Rows: parameter label, field path, value, uncertain, drawn range, source, choice."""
     scenario = Scenario.model_validate(resolved)
     rows = []
@@ -311,7 +311,7 @@ def assumptions_table(resolved: dict[str, Any], labels: Labels, parameters: pd.D
     return pd.DataFrame(rows, columns=["parameter", "field", "value", "uncertain", "drawn", "source", "choice"])
 
 
-def scenario_changes(base: dict[str, Any], alt: dict[str, Any], labels: Labels) -> pd.DataFrame:
+def scenario_changes(base: dict[str, Any], alt: dict[str, Any], labels: ReportLabels) -> pd.DataFrame:
     """What an alternative scenario changes from the base: parameter, base value, new value, source."""
     b = {".".join(x.path): x for x in walk(Scenario.model_validate(base), against_defaults=False)}
     a = {".".join(x.path): x for x in walk(Scenario.model_validate(alt), against_defaults=False)}

@@ -19,13 +19,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 from scipy import stats
 
-from ..results.intervals import integral
-from ..sim.calendar import (  # month length as the economics (docs/kpis.md)
-    DAYS_PER_MONTH,
-    horizon_days,
-)
+from ..economics.accounting import BudgetYears, fs_cost_per_year
+from ..economics.kpis import LONG_TERM_MONTHS
+from ..scenario.values import Quantity
+from ..sim.calendar import horizon_days
 
 log = logging.getLogger(__name__)
 
@@ -33,20 +33,14 @@ TABLES = ("participants", "episodes", "fs_spells", "monthly", "parameters", "cos
 
 
 def point(q: Any, default: float = math.nan) -> float:
-    """Best single value of a Quantity as dumped in run.json (value / mid-range / mode / mean)."""
-    if isinstance(q, (int, float)) and not isinstance(q, bool):
-        return float(q)
-    if not isinstance(q, dict):
+    """Best single value of a Quantity as dumped in run.json: the scenario's own
+    :attr:`Quantity.point <amesim.scenario.values.Quantity.point>` (``default`` if it is none)."""
+    if q is None:
         return default
-    if q.get("value") is not None:
-        return float(q["value"])
-    if q.get("range"):
-        return (float(q["range"][0]) + float(q["range"][1])) / 2
-    if q.get("triangular"):
-        return float(q["triangular"][1])
-    if q.get("normal"):
-        return float(q["normal"][0])
-    return default
+    try:
+        return float(Quantity.model_validate(q).point)
+    except ValidationError:
+        return default
 
 
 # --------------------------------------------------------------------------- window
@@ -301,39 +295,74 @@ def headline_periods(kpis: pd.DataFrame, window: Window | None) -> list[str]:
 # --------------------------------------------------------------------------- derived series
 
 
-def _spell_ends(spells: pd.DataFrame, horizon: float) -> np.ndarray:
-    e = spells["end_day"].to_numpy(float)
-    return np.where(np.isnan(e), horizon, np.minimum(e, horizon))
+def monthly_metric(rd: RunData, metric: str) -> pd.DataFrame | None:
+    """One metric of ``monthly.parquet`` (replication, month, entity, value), None if absent."""
+    m = rd.get("monthly")
+    if m is None:
+        return None
+    d = m[m["metric"] == metric]
+    return d[["replication", "month", "entity", "value"]] if not d.empty else None
+
+
+def _fs_cost_in_periods(spells: pd.DataFrame, edges: np.ndarray, horizon: float,
+                        index: np.ndarray) -> np.ndarray:
+    """Försörjningsstöd paid in each period between ``edges``: the economics' own formula.
+
+    SWITCH (issue 14): call ``economics.accounting.fs_cost_in_periods(spells, edges, horizon,
+    index)`` once economics has it; until then its yearly function is given the months as
+    its periods (BudgetYears only carries the edges here).
+    """
+    periods = BudgetYears(years=np.arange(len(edges) - 1), edges=np.asarray(edges, float),
+                          year_days=np.diff(edges), start_year=0, horizon=float(horizon))
+    return fs_cost_per_year(spells, periods, index)
+
+
+def _paid_month_ranges(spells: pd.DataFrame, edges: np.ndarray,
+                       horizon: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(household id, first month, last month) of every paid piece (factor > 0) overlapping
+    the months between ``edges``: inclusive month indexes clipped to them; an open piece runs
+    to the horizon. Any payment in a month makes it a paid month.
+
+    SWITCH (issue 14): the same mapping as ``economics.kpis._fs_kpis``; call
+    ``economics.kpis.paid_month_ranges`` once economics has it.
+    """
+    paid = spells["factor"].to_numpy(float) > 0
+    s = spells["start_day"].to_numpy(float)[paid]
+    e = spells["end_day"].to_numpy(float)[paid]
+    e = np.where(np.isnan(e), horizon, e)
+    ok = (e > s) & (e > edges[0]) & (s < edges[-1])
+    s, e = s[ok], e[ok]
+    hh = spells["household_id"].to_numpy(np.int64)[paid][ok]
+    n = len(edges) - 1
+    i0 = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, n - 1)
+    i1 = np.clip(np.searchsorted(edges, e, side="left") - 1, 0, n - 1)
+    return hh, i0, i1
 
 
 def monthly_fs_cost(spells: pd.DataFrame, window: Window, fs_rate: pd.Series | float = 0.0) -> pd.DataFrame:
     """Försörjningsstöd paid per calendar month (SEK), per replication.
 
-    Same formula as the economics' yearly line (amount x factor x days / month length x
-    yearly index), so the months of a year add up to ``costs``' försörjningsstöd line.
+    The economics' formula for the yearly line, over months (amount x factor x days /
+    month length x yearly index), so the months of a year add up to ``costs``' line.
     """
     months = window.months()
     edges = window.month_edges(months)
     years = np.array([m.year for m in months]) - window.start.year
     out = []
     for rep, g in spells.groupby("replication"):
-        amount = np.clip(g["amount_sek_per_month"].to_numpy(float), 0, None)
-        factor = np.clip(g["factor"].to_numpy(float), 0, None)
-        s = g["start_day"].to_numpy(float)
-        e = np.maximum(_spell_ends(g, window.horizon_days), s)
-        days = np.diff(integral(s, e, amount * factor, edges))
         rate = float(fs_rate.get(rep, fs_rate.mean())) if isinstance(fs_rate, pd.Series) else float(fs_rate)
-        out.append(pd.DataFrame({"replication": rep, "month": months,
-                                 "value": days / DAYS_PER_MONTH * (1 + rate) ** years}))
+        value = _fs_cost_in_periods(g, edges, window.horizon_days, (1 + rate) ** years)
+        out.append(pd.DataFrame({"replication": rep, "month": months, "value": value}))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["replication", "month", "value"])
 
 
-def monthly_long_term(spells: pd.DataFrame, window: Window, months_needed: int = 10,
+def monthly_long_term(spells: pd.DataFrame, window: Window, months_needed: int = LONG_TERM_MONTHS,
                       lookback: int = 12) -> pd.DataFrame:
     """Households paid in >= 10 of the last 12 calendar months, per month and replication.
 
-    A rolling version of Socialstyrelsen's 'långvarigt bistånd' (10-12 months of a year):
-    in December it equals the calendar-year count of the KPI ``fs_long_term_households``.
+    A rolling version of Socialstyrelsen's 'långvarigt bistånd' (10-12 months of a year, the
+    economics' ``LONG_TERM_MONTHS``): in December it equals the calendar-year count of the
+    KPI ``fs_long_term_households``.
     """
     months = window.months()
     pre = pd.date_range(months[0] - pd.offsets.MonthBegin(lookback - 1), periods=lookback - 1, freq="MS")
@@ -342,17 +371,11 @@ def monthly_long_term(spells: pd.DataFrame, window: Window, months_needed: int =
     edges[-1] = min(edges[-1], window.horizon_days)
     out = []
     for rep, g in spells[spells["factor"] > 0].groupby("replication"):
-        hh_codes, hh = np.unique(g["household_id"].to_numpy(), return_inverse=True)
-        s = g["start_day"].to_numpy(float)
-        e = _spell_ends(g, window.horizon_days)
-        # months overlapped: edges[j] < e and edges[j+1] > s
-        i0 = np.searchsorted(edges, s, side="right") - 1
-        i1 = np.searchsorted(edges, e, side="left") - 1
-        i0 = np.clip(i0, 0, len(grid) - 1)
-        ok = (i1 >= i0) & (e > s) & (i1 >= 0) & (s < edges[-1])
+        hh_ids, i0, i1 = _paid_month_ranges(g, edges, window.horizon_days)
+        hh_codes, hh = np.unique(hh_ids, return_inverse=True)
         diff = np.zeros((len(hh_codes), len(grid) + 1), int)
-        np.add.at(diff, (hh[ok], i0[ok]), 1)
-        np.add.at(diff, (hh[ok], np.minimum(i1[ok], len(grid) - 1) + 1), -1)
+        np.add.at(diff, (hh, i0), 1)
+        np.add.at(diff, (hh, i1 + 1), -1)
         paid = np.cumsum(diff, axis=1)[:, :-1] > 0
         c = np.cumsum(np.concatenate([np.zeros((len(hh_codes), 1), int), paid.astype(int)], axis=1), axis=1)
         last12 = c[:, lookback:] - c[:, :-lookback]  # window ending at each reported month

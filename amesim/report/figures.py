@@ -20,7 +20,7 @@ from plotly.subplots import make_subplots
 
 from . import fmt
 from .data import band, fill_replications
-from .labels import EXIT_ORDER, Labels, kpi_better, kpi_format
+from .labels import EXIT_ORDER, ReportLabels, kpi_better, kpi_format
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C6D31", "#117733",
@@ -106,7 +106,7 @@ def _label_fn(labels_of: Callable[[str], str] | Mapping[str, str] | None) -> Cal
 # --------------------------------------------------------------------------- Sankey
 
 
-def _node_label(node: str, labels: Labels) -> str:
+def _node_label(node: str, labels: ReportLabels) -> str:
     kind, ident = node.split(":", 1)
     if kind == "c":
         return labels.channel(ident)
@@ -129,7 +129,7 @@ def _node_color(node: str, order: list[str]) -> str:
     return PALETTE[(order.index(node) + offset) % len(PALETTE)]
 
 
-def sankey_figure(flows: pd.DataFrame, labels: Labels, years: float, threshold: int = 5,
+def sankey_figure(flows: pd.DataFrame, labels: ReportLabels, years: float, threshold: int = 5,
                   title: str | None = None, replications: list[int] | None = None) -> go.Figure:
     """Flow channel -> beredning -> last measure -> exit, in people per year.
 
@@ -208,7 +208,7 @@ def _scale_money(values: np.ndarray, lang: str) -> tuple[float, str]:
     return 1.0, "kronor" if lang == "sv" else "SEK"
 
 
-def timeseries_figure(frame: pd.DataFrame, title: str, y_title: str, labels: Labels,
+def timeseries_figure(frame: pd.DataFrame, title: str, y_title: str, labels: ReportLabels,
                       entity_label: Callable[[str], str] | Mapping[str, str] | None = None,
                       value_format: str = "number", decimals: int = 0, method: str = "ci",
                       ref_line: float | None = None, threshold: int = 5,
@@ -314,7 +314,7 @@ def timeseries_figure(frame: pd.DataFrame, title: str, y_title: str, labels: Lab
 # --------------------------------------------------------------------------- capacity
 
 
-def capacity_figure(summary: pd.DataFrame, labels: Labels, period: str = "total",
+def capacity_figure(summary: pd.DataFrame, labels: ReportLabels, period: str = "total",
                     title: str | None = None, group_label: Mapping[str, str] | None = None) -> go.Figure:
     """Staff utilisation per pool and occupancy per measure, with 95 % error bars.
 
@@ -373,7 +373,7 @@ COMPARISON_KPIS = (
 )
 
 
-def forest_figure(comparison: pd.DataFrame, labels: Labels, kpis: tuple[str, ...] | list[str] = COMPARISON_KPIS,
+def forest_figure(comparison: pd.DataFrame, labels: ReportLabels, kpis: tuple[str, ...] | list[str] = COMPARISON_KPIS,
                   period: str = "total", scenario_names: Mapping[str, str] | None = None,
                   title: str | None = None) -> go.Figure:
     """Difference vs the baseline per KPI, in percent of the baseline, with 95 % CI.
@@ -451,7 +451,7 @@ def forest_figure(comparison: pd.DataFrame, labels: Labels, kpis: tuple[str, ...
     return fig
 
 
-def cumulative_cost_figure(monthly_costs: Mapping[str, pd.DataFrame], base: str, labels: Labels,
+def cumulative_cost_figure(monthly_costs: Mapping[str, pd.DataFrame], base: str, labels: ReportLabels,
                            scenario_names: Mapping[str, str] | None = None, title: str | None = None) -> go.Figure:
     """Cumulative difference in the municipality's net cost vs the base, month by month.
 

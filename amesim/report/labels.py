@@ -3,7 +3,8 @@
 Scenario-provided ``name`` labels win for units, measures, channels, segments, staff
 pools and funding; otherwise a label is built from the kind (channel/measure kind, staff
 role) or from the id with Swedish letters restored (``handlaggare`` -> ``Handläggare``).
-Labels are plain text: callers escape them for HTML or plotly.
+Labels are plain text: callers escape them for HTML or plotly. (Not to be confused with
+:class:`amesim.results.tables.Labels`, string columns as integer codes.)
 """
 
 from __future__ import annotations
@@ -184,7 +185,7 @@ def pretty_id(ident: str) -> str:
 
 
 @dataclass
-class Labels:
+class ReportLabels:
     """Label lookup for one language and (optionally) one scenario's names."""
 
     lang: str = "sv"
@@ -195,7 +196,7 @@ class Labels:
         check_lang(self.lang)
 
     @classmethod
-    def from_scenario(cls, resolved: Mapping[str, Any] | None, lang: str = "sv") -> Labels:
+    def from_scenario(cls, resolved: Mapping[str, Any] | None, lang: str = "sv") -> ReportLabels:
         """Read ``name`` labels and kinds from ``run.json``'s ``resolved_scenario``."""
         lab = cls(lang=lang)
         if not resolved:
@@ -220,7 +221,7 @@ class Labels:
             lab.kinds[section] = kinds
         return lab
 
-    def merge(self, other: Labels) -> Labels:
+    def merge(self, other: ReportLabels) -> ReportLabels:
         """Add names and kinds this one lacks (a comparison: units only the alternative has)."""
         for attr in ("names", "kinds"):
             mine, theirs = getattr(self, attr), getattr(other, attr)
@@ -378,6 +379,11 @@ class Labels:
         if str(period) == "total":
             return self.sv_en("Hela perioden", "Whole period")
         return str(period)
+
+
+#: The old name, kept while branches written against it (excel.py, a sweep page) switch to
+#: ReportLabels; remove once nothing imports it.
+Labels = ReportLabels
 
 
 def kpi_format(kpi: str, unit: str | None = None) -> str:
