@@ -10,10 +10,6 @@ Python API (the CLI wraps these thinly)::
     amesim.run_experiment(loaded, "outputs/y", precision=amesim.PrecisionRule(0.05))
 """
 
-# First while runner.py still reads ``from . import __version__`` (switch it to .version).
-from .version import __version__
-
-# isort: split
 from .experiments import (
     PrecisionRule,
     compare_scenarios,
@@ -24,6 +20,7 @@ from .experiments import (
 from .runner import run_to_dir, simulate
 from .scenario import ScenarioError, load_scenario
 from .sim import run_replication
+from .version import __version__
 
 __all__ = [
     "PrecisionRule", "ScenarioError", "__version__", "compare_scenarios", "load_scenario",

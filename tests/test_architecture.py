@@ -22,7 +22,6 @@ LAYERS = ["version", "scenario", "sim", "results", "economics", "runner", "exper
 KNOWN_UPWARD = {
     ("sim/replication", "economics"),  # issue 14: a replication still computes its costs/KPIs
     ("sim/replication", "results"),  # issue 14: ... and its tables
-    ("runner", "__init__"),  # `from . import __version__`: switch to `from .version import`
 }
 
 

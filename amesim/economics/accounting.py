@@ -133,13 +133,24 @@ def empty_costs() -> pd.DataFrame:
     })
 
 
-def fs_cost_per_year(spells: pd.DataFrame, by: BudgetYears, fs_index: np.ndarray) -> np.ndarray:
-    """Försörjningsstöd paid per year: amount x factor x index, per day of each piece."""
+def fs_cost_in_periods(spells: pd.DataFrame, edges: np.ndarray, horizon: float,
+                       index: np.ndarray) -> np.ndarray:
+    """Försörjningsstöd paid in each period between ``edges`` (years here, months in the
+    report): amount x factor x index, per day of each piece (NaN end: open to ``horizon``)."""
     amount = np.clip(spells["amount_sek_per_month"].to_numpy(float), 0.0, None)
     factor = np.clip(spells["factor"].to_numpy(float), 0.0, None)
-    days = by.overlap(spells["start_day"].to_numpy(float), spells["end_day"].to_numpy(float),
-                      amount * factor)
-    return days / DAYS_PER_MONTH * fs_index
+    s = spells["start_day"].to_numpy(float)
+    if len(s) == 0:
+        return np.zeros(len(edges) - 1)
+    e = spells["end_day"].to_numpy(float)
+    e = np.maximum(np.where(np.isnan(e), horizon, e), s)
+    days = np.diff(integral(s, e, amount * factor, np.asarray(edges, float)))
+    return days / DAYS_PER_MONTH * index
+
+
+def fs_cost_per_year(spells: pd.DataFrame, by: BudgetYears, fs_index: np.ndarray) -> np.ndarray:
+    """Försörjningsstöd paid per year: amount x factor x index, per day of each piece."""
+    return fs_cost_in_periods(spells, by.edges, by.horizon, fs_index)
 
 
 def fs_counterfactual_per_year(spells: pd.DataFrame, by: BudgetYears,

@@ -331,28 +331,44 @@ def _paid_months_per_year(hh: np.ndarray, i0: np.ndarray, i1: np.ndarray, month_
     return np.add.reduceat(n, rows, axis=0)
 
 
-def _months_on_support(per: _Periods, cal: Calendar, hh: np.ndarray, s: np.ndarray,
-                       e: np.ndarray) -> np.ndarray:
-    """Distinct calendar months with support per household (rows) and year (columns), from
-    paid pieces [s, e) of households ``hh`` (NaN end: open)."""
-    months, edges = cal.month_edges()
-    n_months = len(months)
-    month_year = np.array([d.year for d in months]) - per.by.start_year
-    e = np.where(np.isnan(e), per.by.horizon, e)
+def month_ranges(hh: np.ndarray, s: np.ndarray, e: np.ndarray, edges: np.ndarray,
+                 horizon: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(household, first month, last month) of pieces [s, e) of households ``hh`` that
+    overlap the months between ``edges``: inclusive month indexes clipped to them; an open
+    piece (NaN end) runs to the horizon."""
+    e = np.where(np.isnan(e), horizon, e)
     ok = (e > s) & (e > edges[0]) & (s < edges[-1])
     s, e, hh = s[ok], e[ok], hh[ok]
-    i0 = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, n_months - 1)
-    i1 = np.clip(np.searchsorted(edges, e, side="left") - 1, 0, n_months - 1)
-    return _paid_months_per_year(hh, i0, i1, month_year, per.k)
+    n = len(edges) - 1
+    i0 = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, n - 1)
+    i1 = np.clip(np.searchsorted(edges, e, side="left") - 1, 0, n - 1)
+    return hh, i0, i1
+
+
+def paid_month_ranges(spells: pd.DataFrame, edges: np.ndarray,
+                      horizon: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`month_ranges` of the paid pieces (factor > 0): any payment in a month makes it
+    a month on support (Socialstyrelsen's count)."""
+    paid = spells["factor"].to_numpy(float) > 0
+    return month_ranges(spells["household_id"].to_numpy(np.int64)[paid],
+                        spells["start_day"].to_numpy(float)[paid],
+                        spells["end_day"].to_numpy(float)[paid], np.asarray(edges, float), horizon)
+
+
+def _months_on_support(per: _Periods, cal: Calendar,
+                       ranges: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """Distinct calendar months with support per household (rows) and year (columns)."""
+    months, _ = cal.month_edges()
+    month_year = np.array([d.year for d in months]) - per.by.start_year
+    return _paid_months_per_year(*ranges, month_year, per.k)
 
 
 def _fs_kpis(out: _Rows, per: _Periods, cal: Calendar, spells: pd.DataFrame) -> None:
     """Households on support and long-term recipients (any payment in a month = a month),
     and the same households in the counterfactual (no AME at all)."""
-    paid = spells["factor"].to_numpy(float) > 0
-    hh_all = spells["household_id"].to_numpy(np.int64)
-    months_in_year = _months_on_support(per, cal, hh_all[paid], spells["start_day"].to_numpy(float)[paid],
-                                        spells["end_day"].to_numpy(float)[paid])
+    _, edges = cal.month_edges()
+    horizon = per.by.horizon
+    months_in_year = _months_on_support(per, cal, paid_month_ranges(spells, edges, horizon))
     households = np.count_nonzero(months_in_year > 0, axis=0).astype(float)
     long_term = np.count_nonzero(months_in_year >= LONG_TERM_MONTHS, axis=0).astype(float)
     hh_months = months_in_year.sum(axis=0).astype(float)
@@ -364,8 +380,9 @@ def _fs_kpis(out: _Rows, per: _Periods, cal: Calendar, spells: pd.DataFrame) -> 
     # that exist only because someone returned after an AME exit are left out.
     first = (spells["piece"].to_numpy() == 0) & (spells["origin"] != "return").to_numpy(bool)
     cf_end = spells["cf_end_day"].to_numpy(float)[first]
-    cf_months = _months_on_support(per, cal, hh_all[first], spells["start_day"].to_numpy(float)[first],
-                                   np.where(cf_end >= per.by.horizon, np.nan, cf_end))
+    cf_months = _months_on_support(per, cal, month_ranges(
+        spells["household_id"].to_numpy(np.int64)[first], spells["start_day"].to_numpy(float)[first],
+        np.where(cf_end >= horizon, np.nan, cf_end), edges, horizon))
     cf_households = np.count_nonzero(cf_months > 0, axis=0).astype(float)
     cf_long = np.count_nonzero(cf_months >= LONG_TERM_MONTHS, axis=0).astype(float)
     out.add("fs_households_counterfactual", _with_mean(cf_households), "households")

@@ -22,8 +22,8 @@ import pandas as pd
 from pydantic import ValidationError
 from scipy import stats
 
-from ..economics.accounting import BudgetYears, fs_cost_per_year
-from ..economics.kpis import LONG_TERM_MONTHS
+from ..economics.accounting import fs_cost_in_periods
+from ..economics.kpis import LONG_TERM_MONTHS, paid_month_ranges
 from ..scenario.values import Quantity
 from ..sim.calendar import horizon_days
 
@@ -304,41 +304,6 @@ def monthly_metric(rd: RunData, metric: str) -> pd.DataFrame | None:
     return d[["replication", "month", "entity", "value"]] if not d.empty else None
 
 
-def _fs_cost_in_periods(spells: pd.DataFrame, edges: np.ndarray, horizon: float,
-                        index: np.ndarray) -> np.ndarray:
-    """Försörjningsstöd paid in each period between ``edges``: the economics' own formula.
-
-    SWITCH (issue 14): call ``economics.accounting.fs_cost_in_periods(spells, edges, horizon,
-    index)`` once economics has it; until then its yearly function is given the months as
-    its periods (BudgetYears only carries the edges here).
-    """
-    periods = BudgetYears(years=np.arange(len(edges) - 1), edges=np.asarray(edges, float),
-                          year_days=np.diff(edges), start_year=0, horizon=float(horizon))
-    return fs_cost_per_year(spells, periods, index)
-
-
-def _paid_month_ranges(spells: pd.DataFrame, edges: np.ndarray,
-                       horizon: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(household id, first month, last month) of every paid piece (factor > 0) overlapping
-    the months between ``edges``: inclusive month indexes clipped to them; an open piece runs
-    to the horizon. Any payment in a month makes it a paid month.
-
-    SWITCH (issue 14): the same mapping as ``economics.kpis._fs_kpis``; call
-    ``economics.kpis.paid_month_ranges`` once economics has it.
-    """
-    paid = spells["factor"].to_numpy(float) > 0
-    s = spells["start_day"].to_numpy(float)[paid]
-    e = spells["end_day"].to_numpy(float)[paid]
-    e = np.where(np.isnan(e), horizon, e)
-    ok = (e > s) & (e > edges[0]) & (s < edges[-1])
-    s, e = s[ok], e[ok]
-    hh = spells["household_id"].to_numpy(np.int64)[paid][ok]
-    n = len(edges) - 1
-    i0 = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, n - 1)
-    i1 = np.clip(np.searchsorted(edges, e, side="left") - 1, 0, n - 1)
-    return hh, i0, i1
-
-
 def monthly_fs_cost(spells: pd.DataFrame, window: Window, fs_rate: pd.Series | float = 0.0) -> pd.DataFrame:
     """Försörjningsstöd paid per calendar month (SEK), per replication.
 
@@ -351,7 +316,7 @@ def monthly_fs_cost(spells: pd.DataFrame, window: Window, fs_rate: pd.Series | f
     out = []
     for rep, g in spells.groupby("replication"):
         rate = float(fs_rate.get(rep, fs_rate.mean())) if isinstance(fs_rate, pd.Series) else float(fs_rate)
-        value = _fs_cost_in_periods(g, edges, window.horizon_days, (1 + rate) ** years)
+        value = fs_cost_in_periods(g, edges, window.horizon_days, (1 + rate) ** years)
         out.append(pd.DataFrame({"replication": rep, "month": months, "value": value}))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["replication", "month", "value"])
 
@@ -371,7 +336,7 @@ def monthly_long_term(spells: pd.DataFrame, window: Window, months_needed: int =
     edges[-1] = min(edges[-1], window.horizon_days)
     out = []
     for rep, g in spells[spells["factor"] > 0].groupby("replication"):
-        hh_ids, i0, i1 = _paid_month_ranges(g, edges, window.horizon_days)
+        hh_ids, i0, i1 = paid_month_ranges(g, edges, window.horizon_days)
         hh_codes, hh = np.unique(hh_ids, return_inverse=True)
         diff = np.zeros((len(hh_codes), len(grid) + 1), int)
         np.add.at(diff, (hh, i0), 1)
