@@ -48,8 +48,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-
 #: Suffix of every temporary file and folder amesim writes (and may delete when stale).
 TEMP_SUFFIX = ".amesim-tmp"
 
@@ -319,7 +317,7 @@ class RunFolder:
             remove_stale_temp(self.path)
 
     def _write_marker(self) -> None:
-        data = {"amesim": __version__, "kind": self.kind,
+        data = {"kind": self.kind,
                 "created": dt.datetime.now().isoformat(timespec="seconds"),
                 "state": "running", "fingerprint": self.fingerprint, "about": self.about}
         atomic_write_text(self.marker_path, json.dumps(data, indent=2, ensure_ascii=False,

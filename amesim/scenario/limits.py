@@ -51,8 +51,9 @@ Problem = tuple[Loc, str]
 #: Upper bounds (inclusive) by (model, field) that no Swedish municipality comes near:
 #: Stockholm, the largest, has ~10,000 households on försörjningsstöd and its AME a few
 #: hundred staff. Checked on the largest value a Quantity can take; a Schedule's base,
-#: every change and its trend; a plain number as it is. (assumption: generous guards
-#: against typos such as 1.0e+8 for 1.0e+3, not estimates.)
+#: every change and its trend; a plain number as it is. Model "*" means a field of that
+#: name in any model (so a dated change of places or staff is covered too). (assumption:
+#: generous guards against typos such as 1.0e+8 for 1.0e+3, not estimates.)
 PLAUSIBLE_MAX: dict[tuple[str, str], tuple[float, str]] = {
     ("Population", "initial_households"): (1_000_000, "households on support"),
     ("Population", "inflow_per_month"): (100_000, "new households a month"),
@@ -60,19 +61,16 @@ PLAUSIBLE_MAX: dict[tuple[str, str], tuple[float, str]] = {
     ("Channel", "rate_per_month"): (100_000, "arrivals a month"),
     ("Batch", "size"): (100_000, "people per intake"),
     ("InitialParticipants", "count"): (100_000, "people in a measure at the start"),
-    ("StaffPool", "fte"): (10_000, "FTE in one pool"),
-    ("StaffPool", "persons"): (10_000, "people in one pool"),
-    ("Measure", "places"): (1_000_000, "places"),
-    ("Ips", "places"): (100_000, "places"),
+    ("*", "fte"): (10_000, "FTE in one pool"),
+    ("*", "persons"): (10_000, "people in one pool"),
+    ("*", "places"): (1_000_000, "places"),
     ("Schedule", "trend_per_year"): (10.0, "relative change per year (+1000 %)"),
-    ("Measure", "distance_effect"): (2.0, "log-hazard change per distance point"),
     ("Time", "warmup_days"): (50 * 365.25, "days of warm-up (50 years)"),
     ("Beredning", "max_cases_per_meeting"): (100_000, "cases per meeting"),
     ("Unit", "max_measures"): (1_000, "measures per assignment"),
 }
 #: Lower bounds (inclusive) by (model, field), same conventions (the smallest value).
 PLAUSIBLE_MIN: dict[tuple[str, str], tuple[float, str]] = {
-    ("Measure", "distance_effect"): (-2.0, "log-hazard change per distance point"),
     # One day: a shorter horizon has no whole day to report. (assumption)
     ("Time", "horizon_years"): (1 / 365.25, "years (one day)"),
     # Meetings at most daily; a shorter interval only multiplies events. (assumption)
@@ -90,7 +88,11 @@ MIN_SICK_SPELL_DAYS = 1.0
 
 
 def _fmt(x: float) -> str:
-    return f"{x:,.6g}".replace(",", " ") if abs(x) < 1e15 else f"{x:.3g}"
+    if not math.isfinite(x) or abs(x) >= 1e15:
+        return f"{x:.3g}"
+    if x == int(x):
+        return f"{int(x):,}".replace(",", " ")
+    return f"{x:.6g}"
 
 
 def _span(value: Any) -> tuple[float, float] | None:
@@ -151,11 +153,11 @@ def _bound_problems(model: str, name: str, value: Any, loc: Loc, out: list[Probl
     span = _span(value)
     if span is None:
         return
-    hi_rule = PLAUSIBLE_MAX.get((model, name))
+    hi_rule = PLAUSIBLE_MAX.get((model, name)) or PLAUSIBLE_MAX.get(("*", name))
     if hi_rule is not None and span[1] > hi_rule[0]:
         out.append((loc, f"{_fmt(span[1])} is implausibly large: at most {_fmt(hi_rule[0])} "
                     f"{hi_rule[1]} (check the number of digits)"))
-    lo_rule = PLAUSIBLE_MIN.get((model, name))
+    lo_rule = PLAUSIBLE_MIN.get((model, name)) or PLAUSIBLE_MIN.get(("*", name))
     if lo_rule is not None and span[0] < lo_rule[0]:
         out.append((loc, f"{_fmt(span[0])} is implausibly small: at least {_fmt(lo_rule[0])} "
                     f"{lo_rule[1]}"))
@@ -177,8 +179,9 @@ def _walk(obj: Any, loc: Loc, out: list[Problem]) -> None:
             if isinstance(value, Dist) and name.endswith(DURATION_SUFFIXES):
                 lo = dist_span(value)[0]
                 if lo < 0:
+                    can = "any negative value" if lo == -math.inf else _fmt(lo)
                     out.append((here, f"a duration must not be negative, but this can draw "
-                                f"{_fmt(lo)}; give non-negative values or clip with min: 0"))
+                                f"{can}; give non-negative values or clip with min: 0"))
             _walk(value, here, out)
     elif isinstance(obj, list):
         seen: dict[Any, int] = {}
@@ -270,14 +273,20 @@ class SizeEstimate:
         return self.events * SECONDS_PER_EVENT
 
     def describe(self) -> str:
-        return (f"about {_fmt(self.participants)} participants, {_fmt(self.support_spells)} "
-                f"support spells, {_fmt(self.staff_persons)} staff, {_fmt(self.events)} events, "
-                f"{_fmt(self.memory_bytes / 1e6)} MB and {_duration(self.seconds)} per replication")
+        return (f"about {_count(self.participants)} participants, {_count(self.support_spells)} "
+                f"support spells, {_count(self.staff_persons)} staff, {_count(self.events)} events, "
+                f"{_count(self.memory_bytes / 1e6)} MB and {_duration(self.seconds)} per replication")
+
+
+def _count(x: float) -> str:
+    return f"{x:,.0f}".replace(",", " ") if x < 1e12 else f"{x:.2g}"
 
 
 def _duration(seconds: float) -> str:
     if not math.isfinite(seconds):
         return "forever"
+    if seconds < 1:
+        return "under a second"
     if seconds < 120:
         return f"{seconds:.0f} s"
     if seconds < 7200:
@@ -325,7 +334,10 @@ def estimate_size(s: Any) -> SizeEstimate:
     events = people * EVENTS_PER_PARTICIPANT
     days = years * 365.25
     for pool in s.staff:
-        persons = pool.persons if pool.persons is not None else math.ceil(pool.fte.bounds()[1])
+        # The largest staffing over the run: dated changes (a field of newer models) included.
+        changes = getattr(pool, "changes", None) or []
+        fte = max([pool.fte.bounds()[1], *(c.fte.bounds()[1] for c in changes)])
+        persons = max([pool.persons or 0, *((c.persons or 0) for c in changes), math.ceil(fte)])
         staff += persons
         sick = pool.sick_leave
         mean = dist_mean(sick.spell_days)
@@ -349,11 +361,11 @@ def size_problem(estimate: SizeEstimate, concurrent: int = 1) -> str | None:
     limit = memory_limit()
     if not estimate.events <= MAX_EVENTS_PER_REPLICATION:
         return (f"the scenario needs {estimate.describe()}: more than the "
-                f"{_fmt(MAX_EVENTS_PER_REPLICATION)} events per replication amesim runs "
+                f"{_count(MAX_EVENTS_PER_REPLICATION)} events per replication amesim runs "
                 "without --allow-large")
     need = estimate.memory_bytes * max(concurrent, 1)
     if not need <= limit:
         return (f"the scenario needs {estimate.describe()}; with {concurrent} at once that is "
-                f"{_fmt(need / 1e6)} MB, more than half of this machine's memory "
-                f"({_fmt(limit / 1e6)} MB); use fewer --jobs or give --allow-large")
+                f"{_count(need / 1e6)} MB, more than half of this machine's memory "
+                f"({_count(limit / 1e6)} MB); use fewer --jobs or give --allow-large")
     return None
