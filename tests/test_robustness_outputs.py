@@ -279,6 +279,20 @@ def test_kill_9_of_the_main_process_leaves_no_workers_and_resumes_exactly(tmp_pa
     _same_tables(out, clean)
 
 
+def test_report_waits_for_no_one_and_refuses_a_folder_in_use(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    run_to_dir(load_scenario(SMALL), out, replications=2, seed=1)
+    fp = json.loads((out / MARKER).read_text(encoding="utf-8"))["fingerprint"]
+    p = _holder(out, fp)
+    try:
+        assert _main("report", str(out)) == 2
+        assert f"is being written by process {p.pid}" in capsys.readouterr().err
+        assert not (out / "report.html").exists()
+    finally:
+        p.communicate("")
+
+
 def test_compare_claims_its_folder_and_each_run_folder(tmp_path: Path) -> None:
     out = tmp_path / "cmp"
     assert _main("compare", str(SMALL), str(WHAT_IF), "-n", "2", "-j", "1", "--no-report",
@@ -320,6 +334,18 @@ def test_bad_options_are_usage_errors(argv: tuple[str, ...], message: str, tmp_p
     assert message in capsys.readouterr().err
     assert time.perf_counter() - t0 < 10  # nothing is allocated or run first
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("argv,message", [
+    (("-n", "0"), "--replications must be between 1 and 1000"),
+    (("--seed", "-3"), "--seed must be 0 or more"),
+    (("--years", "nan"), "--years must be a number of years above 0"),
+    (("-j", "0"), "--jobs must be at least 1"),
+])
+def test_bad_warmup_options_are_usage_errors(argv: tuple[str, ...], message: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert _main("warmup", str(SMALL), *argv) == 2
+    assert message in capsys.readouterr().err
 
 
 class _Silent:

@@ -179,6 +179,14 @@ class RunFolder:
         """Lock the folder and check the rules; idempotent. Raises FolderError."""
         if self._key is not None:
             return self
+        try:
+            return self._open()
+        except FolderError:
+            raise
+        except OSError as e:  # no permission, read-only or full file system, a bad name
+            raise FolderError(f"cannot write to {self.path}: {e.strerror or e}") from None
+
+    def _open(self) -> RunFolder:
         path = self.path
         if path.exists() and not path.is_dir():
             raise FolderNotOurs(f"{path} is a file, not a folder; give a folder for the results")
