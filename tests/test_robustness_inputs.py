@@ -52,6 +52,8 @@ CASES: dict[str, tuple[int, str, str]] = {
                           "a duration must not be negative, but this can draw -5"),
     "normal_duration_unclipped": (5, "measures[1](coaching).patience_days",
                                   "can draw any negative value; give non-negative values or clip"),
+    "negative_payment": (4, "population.payment_sek_per_month",
+                         "an amount of money must not be negative, but this can draw -500"),
     "warmup_inf": (4, "time.warmup_days", "expected a finite number (got inf)"),
     "inflow_huge": (4, "population.inflow_per_month.base", "1e+308 is implausibly large"),
     "households_huge": (4, "population.initial_households", "at most 1 000 000 households"),

@@ -80,8 +80,8 @@ PLAUSIBLE_MIN: dict[tuple[str, str], tuple[float, str]] = {
 #: or 9999 overflows; an AME scenario is about the 20th and 21st century). (assumption)
 FIRST_DATE = dt.date(1900, 1, 1)
 LAST_DATE = dt.date(2200, 12, 31)
-#: Dist fields whose name ends so are durations: no draw may be negative.
-DURATION_SUFFIXES = ("_days",)
+#: Dist fields whose name ends so are durations or amounts: no draw may be negative.
+NONNEGATIVE_DISTS = {"_days": "a duration", "_sek_per_month": "an amount of money"}
 #: A sick-leave spell shorter than this on average is not a spell (sick leave is counted in
 #: days); tiny spells only multiply events. (assumption)
 MIN_SICK_SPELL_DAYS = 1.0
@@ -176,12 +176,11 @@ def _walk(obj: Any, loc: Loc, out: list[Problem]) -> None:
             value = getattr(obj, name)
             here = (*loc, name)
             _bound_problems(model, name, value, here, out)
-            if isinstance(value, Dist) and name.endswith(DURATION_SUFFIXES):
-                lo = dist_span(value)[0]
-                if lo < 0:
-                    can = "any negative value" if lo == -math.inf else _fmt(lo)
-                    out.append((here, f"a duration must not be negative, but this can draw "
-                                f"{can}; give non-negative values or clip with min: 0"))
+            what = next((w for end, w in NONNEGATIVE_DISTS.items() if name.endswith(end)), None)
+            if isinstance(value, Dist) and what is not None and (lo := dist_span(value)[0]) < 0:
+                can = "any negative value" if lo == -math.inf else _fmt(lo)
+                out.append((here, f"{what} must not be negative, but this can draw {can}; give "
+                            "non-negative values or clip with min: 0"))
             _walk(value, here, out)
     elif isinstance(obj, list):
         seen: dict[Any, int] = {}
