@@ -277,6 +277,10 @@ class RunFolder:
         return bool(names - _OWN) and not names & _OWN
 
     def _not_ours_message(self) -> str:
+        if (self.path / "run.json").exists() or (self.path / "compare.json").exists():
+            return (f"{self.path} holds results of an amesim version without folder records "
+                    "(.amesim-folder.json), so amesim cannot tell which run they belong to; "
+                    "choose another --out (or give --force to write into it anyway)")
         return (f"{self.path} is not empty and was not written by amesim; amesim writes only "
                 "into new or empty folders and its own, so choose another --out (or give "
                 "--force to write into it anyway; amesim never deletes files it did not write)")

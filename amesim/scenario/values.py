@@ -14,6 +14,7 @@ Both may carry a ``source``: a seed file and section, or "assumption: why".
 
 from __future__ import annotations
 
+import functools
 import math
 import types
 import typing
@@ -51,6 +52,12 @@ def _numeric(tp: Any) -> str | None:
     return None
 
 
+@functools.cache
+def _field_kind(cls: type[BaseModel], name: str) -> str | None:
+    f = cls.model_fields.get(name)
+    return _numeric(f.annotation) if f is not None else None
+
+
 def not_a_number(v: Any) -> str | None:
     """Why ``v`` may not stand for a number although pydantic would coerce it, or None.
 
@@ -84,8 +91,7 @@ class Strict(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_coercion(cls, v: Any, info: ValidationInfo) -> Any:
-        f = cls.model_fields.get(info.field_name or "")
-        kind = _numeric(f.annotation) if f is not None else None
+        kind = _field_kind(cls, info.field_name or "")
         if kind == "n":
             why = not_a_number(v)
         elif kind == "seq" and isinstance(v, (list, tuple)):
