@@ -209,7 +209,7 @@ def test_mutated_scenario_runs_or_is_refused_clearly(case: tuple[str, dict, list
 
 
 @pytest.mark.slow
-@settings(max_examples=50, deadline=None, database=None,
+@settings(max_examples=25, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(mutated())
 def test_mutated_scenario_runs_or_is_refused_clearly_many(case: tuple[str, dict, list[str]]) -> None:
