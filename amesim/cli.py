@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 
+from .results.run_folder import FolderError
 from .scenario import ScenarioError
 from .version import __version__
 
@@ -39,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as e:
         for issue in e.issues:
             print(f"error: {issue}", file=sys.stderr)
+        return 2
+    except FolderError as e:  # busy, not amesim's, or holding a different run
+        print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted; finished replications are kept and a rerun with the same --out resumes",

@@ -8,6 +8,8 @@ bookkeeping: seeds, provenance, resume, atomic output.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import platform
 import shutil
 import time
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .results.run_folder import RunFolder
 from .results.store import ResultStore
 from .scenario import LoadedScenario, Scenario
 from .sim import ReplicationResult, run_replication
@@ -82,12 +85,44 @@ def serial_executor(s: Scenario, seed: int, reps: list[int], uncertainty: bool) 
         yield run_replication(s, seed, rep, uncertainty)
 
 
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario (after ``extends``, defaults filled in): what the
+    simulation reads, so a comment or layout change keeps it and any value change does not.
+    Key order is kept (it orders weighted choices)."""
+    text = json.dumps(scenario.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def run_fingerprint(loaded: LoadedScenario, seed: int, uncertainty: bool) -> tuple[dict, dict]:
+    """What makes a run folder's replications belong together (a resume must match it),
+    and readable notes for messages. Replications, engine and report options are not in
+    it: they do not change any replication's numbers."""
+    fp = {"scenario_sha256": scenario_hash(loaded.scenario), "seed": seed,
+          "parameter_uncertainty": uncertainty, "amesim_version": __version__}
+    files = ", ".join(f.name for f in loaded.files)
+    return fp, {"scenario_sha256": f"{loaded.scenario.name!r} from {files}"}
+
+
+def claim_run_folder(loaded: LoadedScenario, out_dir: str | Path, seed: int = 0,
+                     uncertainty: bool = True, force: bool = False) -> RunFolder:
+    """Claim ``out_dir`` for a run of ``loaded`` (lock, ownership, fingerprint); the CLI
+    holds this across the run and its report, a :class:`RunSession` takes it again."""
+    fp, about = run_fingerprint(loaded, seed, uncertainty)
+    return RunFolder(out_dir, "run", fp, force=force, about=about).open()
+
+
 class RunSession:
     """One run folder being filled: replications go to disk one by one, resume-aware.
 
     ``run(reps)`` can be called repeatedly (sequential precision runs add batches);
     ``finish(n)`` keeps replications 0..n-1, merges them, writes summary.csv and run.json.
     Nothing but the replication in hand is held in memory.
+
+    The folder is claimed (:mod:`amesim.results.run_folder`) from the start to ``finish``:
+    a second writer, a resume with another scenario, seed or options, and a non-empty
+    folder amesim did not write are refused with :class:`FolderError`. ``parts/`` is
+    removed when the last claim in the process is released after ``finish`` (the CLI
+    releases after the report), so a run killed before that resumes without recomputing.
     """
 
     def __init__(self, loaded: LoadedScenario, out_dir: str | Path, seed: int = 0,
@@ -96,11 +131,16 @@ class RunSession:
         self.out_dir = Path(out_dir)
         self.seed = seed
         self.uncertainty = uncertainty
+        self.folder = claim_run_folder(loaded, self.out_dir, seed, uncertainty)
         self.store = ResultStore(self.out_dir)
         self.resumed: set[int] = self.store.completed()
         self.done: set[int] = set(self.resumed)
         self.walls: dict[int, float] = {}
         self.t0 = time.perf_counter()
+
+    def close(self) -> None:
+        """Give up the claim without finishing (the stored replications stay for a resume)."""
+        self.folder.close(ok=False)
 
     def run(self, reps: Iterable[int], executor: Executor = serial_executor,
             on_result: Callable[[ReplicationResult], None] | None = None) -> list[int]:
@@ -130,6 +170,8 @@ class RunSession:
         Replications beyond N exist when a precision run stopped inside a batch or a run
         is resumed with a smaller N; the merged tables must say exactly N.
         """
+        if not self.folder.is_open:
+            raise RuntimeError("this run session is finished; start a new one")
         for rep in sorted(self.store.completed()):
             if rep >= replications:
                 shutil.rmtree(self.store.rep_dir(rep))
@@ -159,6 +201,9 @@ class RunSession:
             **(extra_info or {}),
         }
         self.store.write_json("run.json", info)
+        self.folder.mark(state="finished", replications=replications)
+        self.folder.at_release(self.store.remove_parts)
+        self.folder.close()
         return RunInfo(self.out_dir, list(range(replications)), self.seed, wall,
                        sorted(self.resumed & set(range(replications))))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ from .run import (
     _fmt,
     add_experiment_args,
     check_args,
+    check_scheduler,
+    check_size,
     engine_from,
     precision_message,
     precision_rule,
@@ -35,19 +38,52 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..experiments.compare import HEADLINE_KPIS
-    from ..experiments.experiment import compare_scenarios
-    from ..experiments.progress import Progress
     from ..scenario import load_scenario
 
     check_args(args)
     rule = precision_rule(args, relative_to=args.precision_relative_to)
     loaded = [load_scenario(p) for p in [args.base, *args.alternatives]]
+    check_size(loaded, args)
+    check_scheduler(args)
     out = args.out or (Path("outputs") / f"compare-{loaded[0].stem}"
                        / dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    uncertainty = not args.no_parameter_uncertainty
+    # The comparison folder and each scenario's run folder in it are claimed before the
+    # engine starts and held until the report is written (see `amesim run`).
+    with claim_compare_folder(loaded, out, args.seed, uncertainty, args.force) as folder:
+        res = _compare(args, loaded, out, rule, uncertainty)
+        folder.mark(state="finished")
+        if not args.no_report:
+            return write_report_or_warn(res.out_dir, args.lang)
+    return 0
+
+
+@contextlib.contextmanager
+def claim_compare_folder(loaded: list, out: Path, seed: int, uncertainty: bool, force: bool):
+    """Claim the comparison folder, then each scenario's run folder inside it."""
+    from ..experiments.experiment import scenario_keys
+    from ..results.run_folder import RunFolder
+    from ..runner import claim_run_folder, run_fingerprint
+
+    prints = [run_fingerprint(ld, seed, uncertainty) for ld in loaded]
+    fp = {"scenarios_sha256": [p[0]["scenario_sha256"] for p in prints], "seed": seed,
+          "parameter_uncertainty": uncertainty, "amesim_version": prints[0][0]["amesim_version"]}
+    about = {"scenarios_sha256": "; ".join(p[1]["scenario_sha256"] for p in prints)}
+    with contextlib.ExitStack() as stack:
+        top = stack.enter_context(RunFolder(out, "compare", fp, force=force, about=about))
+        for key, ld in zip(scenario_keys([ld.stem for ld in loaded]), loaded, strict=True):
+            stack.enter_context(claim_run_folder(ld, out / key, seed, uncertainty))
+        yield top
+
+
+def _compare(args: argparse.Namespace, loaded: list, out: Path, rule, uncertainty: bool):  # type: ignore[no-untyped-def]
+    from ..experiments.compare import HEADLINE_KPIS
+    from ..experiments.experiment import compare_scenarios
+    from ..experiments.progress import Progress
+
     with engine_from(args) as engine, Progress(enabled=False if args.no_progress else None) as bar:
         res = compare_scenarios(loaded, out, replications=args.replications or DEFAULT_REPLICATIONS,
-                                seed=args.seed, uncertainty=not args.no_parameter_uncertainty,
+                                seed=args.seed, uncertainty=uncertainty,
                                 engine=engine, precision=rule, progress=bar)
     print(f"wrote {res.out_dir} ({len(res.keys)} scenarios x {res.replications} replications, "
           "common random numbers)")
@@ -69,6 +105,4 @@ def run(args: argparse.Namespace) -> int:
         header, rows = header[1:], [r[1:] for r in rows]
     print_table(f"{' / '.join(res.keys[1:])} minus {res.base}, whole period (all: comparison.csv)",
                 header, rows)
-    if not args.no_report:
-        return write_report_or_warn(res.out_dir, args.lang)
-    return 0
+    return res

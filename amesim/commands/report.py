@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..report import write_report
+    from ..results.run_folder import RunFolder
 
     if args.threshold < 0:
         print("error: --threshold must be 0 or more", file=sys.stderr)
@@ -25,6 +27,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.dir.is_dir():
         print(f"error: no such folder: {args.dir}", file=sys.stderr)
         return 2
-    out = write_report(args.dir, lang=args.lang, small_number_threshold=args.threshold)
+    # An amesim folder is locked while the report is written (not while a run writes it);
+    # a folder from before the marker existed is reported as it is.
+    folder = RunFolder(args.dir, None)
+    with folder if folder.marker() is not None else contextlib.nullcontext():
+        out = write_report(args.dir, lang=args.lang, small_number_threshold=args.threshold)
     print(f"wrote {out}")
     return 0

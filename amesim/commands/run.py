@@ -17,6 +17,9 @@ from ..experiments.precision import DEFAULT_KPIS, PrecisionRule
 
 DEFAULT_REPLICATIONS = 30
 PRECISION_START = 10
+#: Most replications one command runs (a guard against typos such as -n 1000000000:
+#: each replication is a folder and a row group; 100,000 is far beyond any CI's need).
+MAX_REPLICATIONS = 100_000
 # Printed after a run (summary.csv has every KPI and year).
 HEADLINE_KPIS = ("participants", "share_work_studies", "wait_days_mean", "fs_households",
                  "fs_cost_sek", "ame_cost_sek", "net_municipal_cost_sek")
@@ -27,7 +30,7 @@ def add_experiment_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--replications", "-n", type=int, default=None,
                    help=f"replications (default {DEFAULT_REPLICATIONS}; with --precision the number "
                    f"to start with, default {PRECISION_START})")
-    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="base seed, 0 or more (default 0)")
     p.add_argument("--no-parameter-uncertainty", action="store_true",
                    help="use point values of uncertain parameters instead of drawing them")
     g = p.add_argument_group("precision (choose the number of replications)")
@@ -47,6 +50,13 @@ def add_experiment_args(p: argparse.ArgumentParser) -> None:
                    help="start a local dask cluster of N single-threaded worker processes")
     e.add_argument("--no-progress", action="store_true",
                    help="no progress bar (it is shown only when stderr is a terminal anyway)")
+    s = p.add_argument_group("safety")
+    s.add_argument("--force", action="store_true",
+                   help="write into a non-empty --out folder that amesim did not create "
+                   "(nothing in it is deleted)")
+    s.add_argument("--allow-large", action="store_true",
+                   help="run even if the scenario's estimated events or memory per replication "
+                   "exceed amesim's limits (docs/robustness.md)")
     r = p.add_argument_group("report")
     r.add_argument("--lang", choices=("sv", "en"), default="sv", help="report language (default sv)")
     r.add_argument("--no-report", action="store_true", help="write the tables only, no report.html")
@@ -68,8 +78,15 @@ def _usage_error(message: str) -> None:
 
 
 def check_args(args: argparse.Namespace) -> None:
+    """Option values argparse cannot check; each is a usage error (exit 2) before any work."""
     if args.replications is not None and args.replications < 1:
         _usage_error("--replications must be at least 1")
+    if args.replications is not None and args.replications > MAX_REPLICATIONS:
+        _usage_error(f"--replications must be at most {MAX_REPLICATIONS:,}")
+    if args.seed < 0:
+        _usage_error("--seed must be 0 or more")
+    if args.seed >= 2**63:
+        _usage_error("--seed must be below 2^63")
     if args.jobs is not None and args.jobs < 1:
         _usage_error("--jobs must be at least 1")
     if args.dask_local is not None and args.dask_local < 1:
@@ -82,12 +99,59 @@ def check_args(args: argparse.Namespace) -> None:
     cap = getattr(args, "max_replications", None)
     if cap is not None and cap < 2:
         _usage_error("--max-replications must be at least 2")
+    if cap is not None and cap > MAX_REPLICATIONS:
+        _usage_error(f"--max-replications must be at most {MAX_REPLICATIONS:,}")
+    if precision is not None and cap is not None and (args.replications or PRECISION_START) > cap:
+        _usage_error(f"with --precision, --replications ({args.replications or PRECISION_START}) "
+                     f"is the number to start with and must not exceed --max-replications ({cap})")
+    if precision is not None and not math.isfinite(precision):
+        _usage_error("--precision must be a finite number, e.g. 0.05")
+
+
+def concurrent_replications(args: argparse.Namespace) -> int:
+    """Replications in memory on this machine at once with the chosen engine."""
+    import os
+
+    if args.scheduler:
+        return 1  # remote workers: each machine holds its own
+    if args.dask_local:
+        return args.dask_local
+    return args.jobs if args.jobs is not None else (os.cpu_count() or 1)
+
+
+def check_size(loaded_list: list, args: argparse.Namespace) -> None:
+    """Refuse (exit 2) a scenario whose estimated events or memory per replication exceed
+    the limits (:mod:`amesim.scenario.limits`), unless --allow-large."""
+    from ..scenario.limits import estimate_size, size_problem
+
+    if args.allow_large:
+        return
+    for ld in loaded_list:
+        why = size_problem(estimate_size(ld.scenario), concurrent_replications(args))
+        if why:
+            _usage_error(f"{ld.files[-1]}: {why}")
+
+
+def check_scheduler(args: argparse.Namespace) -> None:
+    """With --scheduler: exit 2 at once unless a dask scheduler answers there (before the
+    output folder is created)."""
+    if not args.scheduler:
+        return
+    from ..experiments.executors import SchedulerUnreachable, probe_scheduler
+
+    try:
+        probe_scheduler(args.scheduler)
+    except SchedulerUnreachable as e:
+        _usage_error(str(e))
 
 
 def engine_from(args: argparse.Namespace):  # -> Engine (import kept lazy: dask is slow to import)
-    from ..experiments.executors import make_engine
+    from ..experiments.executors import SchedulerUnreachable, make_engine
 
-    return make_engine(jobs=args.jobs, scheduler=args.scheduler, dask_local=args.dask_local)
+    try:
+        return make_engine(jobs=args.jobs, scheduler=args.scheduler, dask_local=args.dask_local)
+    except SchedulerUnreachable as e:
+        _usage_error(str(e))
 
 
 def write_report_or_warn(out: Path, lang: str) -> int:
@@ -159,7 +223,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default outputs/<scenario>/<timestamp>); an existing "
-                   "folder of an interrupted run is resumed")
+                   "folder of an interrupted run is resumed if it was started with the same "
+                   "scenario, seed and options")
     add_experiment_args(p)
     p.set_defaults(func=run)
 
@@ -167,24 +232,30 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..experiments.experiment import run_experiment
     from ..experiments.progress import Progress
-    from ..runner import default_out_dir
+    from ..runner import claim_run_folder, default_out_dir
     from ..scenario import load_scenario
 
     check_args(args)
     rule = precision_rule(args)
     loaded = load_scenario(args.scenario)
+    check_size([loaded], args)
+    check_scheduler(args)
     out = args.out or default_out_dir(loaded)
     n = args.replications or DEFAULT_REPLICATIONS
-    with engine_from(args) as engine, Progress(enabled=False if args.no_progress else None) as bar:
-        info, prec = run_experiment(loaded, out, replications=n, seed=args.seed,
-                                    uncertainty=not args.no_parameter_uncertainty,
-                                    engine=engine, precision=rule, progress=bar)
-    print(f"wrote {info.out_dir} ({len(info.replications)} replications, {info.wall_seconds:.1f} s, "
-          f"{engine.describe()['engine']} x{engine.workers})")
-    if prec is not None:
-        print(precision_message(prec), file=sys.stdout if prec.reached else sys.stderr)
-    print_summary(Path(info.out_dir))
-    if not args.no_report:
-        return write_report_or_warn(Path(info.out_dir), args.lang)
+    uncertainty = not args.no_parameter_uncertainty
+    # Claimed before the engine starts and held until the report is written: one writer,
+    # no mixed resume, and parts/ kept until nothing needs them.
+    with claim_run_folder(loaded, out, args.seed, uncertainty, force=args.force):
+        with engine_from(args) as engine, Progress(enabled=False if args.no_progress else None) as bar:
+            info, prec = run_experiment(loaded, out, replications=n, seed=args.seed,
+                                        uncertainty=uncertainty, engine=engine, precision=rule,
+                                        progress=bar)
+        print(f"wrote {info.out_dir} ({len(info.replications)} replications, "
+              f"{info.wall_seconds:.1f} s, {engine.describe()['engine']} x{engine.workers})")
+        if prec is not None:
+            print(precision_message(prec), file=sys.stdout if prec.reached else sys.stderr)
+        print_summary(Path(info.out_dir))
+        if not args.no_report:
+            return write_report_or_warn(Path(info.out_dir), args.lang)
     return 0
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..scenario import ScenarioError, load_scenario
+from ..scenario.limits import estimate_size, size_problem
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,4 +28,7 @@ def run(args: argparse.Namespace) -> int:
         s = loaded.scenario
         print(f"ok: {path}: {s.name!r} ({len(s.units)} units, {len(s.measures)} measures, "
               f"{len(s.staff)} staff pools, {len(s.channels)} channels)")
+        too_large = size_problem(estimate_size(s))
+        if too_large:  # valid, but `run` will refuse it without --allow-large
+            print(f"warning: {path}: {too_large}", file=sys.stderr)
     return status

@@ -21,7 +21,27 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="pilot length in years (default: the scenario horizon; longer is safer)")
     p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
     p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default all cores)")
+    p.add_argument("--allow-large", action="store_true",
+                   help="run the pilot even if the scenario exceeds amesim's size limits")
     p.set_defaults(func=run)
+
+
+#: Most pilot replications (their monthly series are held in memory together).
+MAX_PILOT_REPLICATIONS = 1000
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """Usage errors (exit 2) before any work."""
+    from .run import _usage_error
+
+    if not 1 <= args.replications <= MAX_PILOT_REPLICATIONS:
+        _usage_error(f"--replications must be between 1 and {MAX_PILOT_REPLICATIONS}")
+    if args.seed < 0:
+        _usage_error("--seed must be 0 or more")
+    if args.jobs is not None and args.jobs < 1:
+        _usage_error("--jobs must be at least 1")
+    if args.years is not None and not 0 < args.years <= 50:
+        _usage_error("--years must be a number of years above 0 and at most 50")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,9 +60,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"  the first {s.months} months still look like a transient: lengthen "
                   f"time.warmup_days by about {s.warmup_days} days")
     else:
-        if args.replications < 1:
-            raise SystemExit("error: --replications must be at least 1")
+        from .run import check_size
+
+        check_args(args)
         loaded = load_scenario(target)
+        check_size([loaded], argparse.Namespace(allow_large=args.allow_large, scheduler=None,
+                                                dask_local=None, jobs=args.jobs))
         with make_engine(jobs=args.jobs) as engine:
             s = suggest_warmup(loaded, args.metric, args.entity, args.replications, args.seed,
                                args.years, engine)

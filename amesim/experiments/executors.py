@@ -16,6 +16,8 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -29,6 +31,31 @@ from ..sim import ReplicationResult, run_replication
 def _run_one(scenario: Scenario, seed: int, rep: int, uncertainty: bool) -> ReplicationResult:
     """Top-level (picklable, spawn-safe) task: one replication in a worker process."""
     return run_replication(scenario, seed, rep, uncertainty)
+
+
+#: Seconds between a worker's checks that its parent is alive.
+PARENT_POLL_SECONDS = 1.0
+
+
+def exit_with_parent(parent_pid: int, poll: float = PARENT_POLL_SECONDS) -> None:
+    """Worker initializer: end this process as soon as ``parent_pid`` is gone.
+
+    A ``kill -9`` of the main process left its pool's workers running (~140 MB each): a
+    worker in the middle of a replication finishes it, then waits forever for work. A daemon
+    thread polls ``os.getppid()`` (which changes when the parent dies and the worker is
+    re-parented) and exits with ``os._exit``. Chosen over ``prctl(PR_SET_PDEATHSIG)``:
+    that signal fires when the *thread* that started the worker ends, not the process
+    (a pool created from a worker thread would lose its workers early), and it is Linux
+    only. A check per second costs nothing measurable (the thread sleeps in between).
+    """
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(poll)
+        os._exit(1)
+
+    if os.getppid() != parent_pid:  # the parent died before this worker got here
+        os._exit(1)
+    threading.Thread(target=watch, name="amesim-exit-with-parent", daemon=True).start()
 
 
 class Engine:
@@ -79,7 +106,8 @@ class ProcessEngine(Engine):
     def pool(self) -> ProcessPoolExecutor:
         # Created lazily and reused across calls: spawning workers costs about a second.
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx,
+                                             initializer=exit_with_parent, initargs=(os.getpid(),))
         return self._pool
 
     def __call__(self, scenario: Scenario, seed: int, reps: list[int],
@@ -119,6 +147,40 @@ QUIET_WORKERS = {
 }
 
 
+class SchedulerUnreachable(Exception):
+    """``--scheduler`` names no dask scheduler that answers (the CLI exits 2)."""
+
+
+def probe_scheduler(address: str, timeout: float = 10.0) -> None:
+    """Raise SchedulerUnreachable unless a dask scheduler answers at ``address`` in time.
+
+    ``Client(address, timeout=...)`` waited forever on a service that accepts the
+    connection but is not dask (an HTTP server, >90 s) and 30 s on a refused address:
+    here the connection and an ``identity`` request share one deadline.
+    """
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def ask() -> Any:
+        comm = await connect(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    try:
+        reply = asyncio.run(asyncio.wait_for(ask(), timeout))
+    except (OSError, TimeoutError, asyncio.TimeoutError, ValueError, TypeError) as e:
+        why = f"{type(e).__name__}: {e}" if str(e) else f"no answer within {timeout:g} s"
+        raise SchedulerUnreachable(f"cannot reach a dask scheduler at {address} ({why}); check "
+                                   "the address (tcp://HOST:PORT) and that `dask scheduler` "
+                                   "runs there") from None
+    if not (isinstance(reply, dict) and reply.get("type") == "Scheduler"):
+        raise SchedulerUnreachable(f"{address} answered, but not as a dask scheduler")
+
+
 class DaskEngine(Engine):
     """dask.distributed: an existing scheduler (``--scheduler tcp://host:port``) or a local
     cluster of N single-threaded worker processes (``--dask-local N``).
@@ -129,12 +191,13 @@ class DaskEngine(Engine):
     name = "dask"
 
     def __init__(self, scheduler: str | None = None, local_workers: int | None = None,
-                 processes: bool = True):
+                 processes: bool = True, connect_timeout: float = 10.0):
         from dask.distributed import Client, LocalCluster
 
         self._cluster = None
         if scheduler:
-            self.client = Client(scheduler)
+            probe_scheduler(scheduler, connect_timeout)
+            self.client = Client(scheduler, timeout=connect_timeout)
             self.address = scheduler
         else:
             import dask

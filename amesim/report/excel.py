@@ -3,7 +3,9 @@
 Planners want to re-use numbers in their own budget documents, so values are real
 numbers (not text), with Excel number formats. Exact means are kept here: the
 small-number protection applies to the politician-facing HTML. Scenario-provided text
-is written as text, never as a formula (a name starting with '=' stays a string).
+is written as text, never as a formula (a name starting with '=' stays a string), and
+text starting with a formula character (= + - @, tab, carriage return) is quote-prefixed
+(Excel's ' prefix, ``quotePrefix``), so that editing the cell does not turn it into one.
 """
 
 from __future__ import annotations
@@ -22,6 +24,15 @@ from .data import RunData, band, fill_replications
 from .labels import Labels
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE6EE")
+#: First characters that make Excel read an edited cell as a formula (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(cell, v: str) -> None:  # type: ignore[no-untyped-def]
+    """Make ``cell`` a text cell that stays text, even when someone edits it in Excel."""
+    cell.data_type = "s"
+    if v.startswith(FORMULA_START):
+        cell.quotePrefix = True
 _BAD_SHEET = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
@@ -41,7 +52,7 @@ def _write(wb: Workbook, title: str, df: pd.DataFrame, used: set[str],
     cols = list(df.columns)
     for j, c in enumerate(cols, 1):
         cell = ws.cell(row=1, column=j, value=str(c))
-        cell.data_type = "s"
+        _text(cell, str(c))
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -55,7 +66,7 @@ def _write(wb: Workbook, title: str, df: pd.DataFrame, used: set[str],
                 v = v.item()
             cell = ws.cell(row=i, column=j, value=v)
             if isinstance(v, str):
-                cell.data_type = "s"  # never a formula, whatever the scenario says
+                _text(cell, v)  # never a formula, whatever the scenario says
             f = (formats or {}).get(cols[j - 1])
             if f:
                 cell.number_format = f

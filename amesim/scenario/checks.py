@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .limits import plausibility_problems
 from .model import Scenario, Schedule
 from .values import Dist, Quantity
 
@@ -134,16 +135,6 @@ def _apply(value: Any, loc: Loc, rule: tuple[float, float, bool, str], out: list
             _apply(v, (*loc, k), rule, out)
 
 
-def _dups(items: Iterable[str], section: str) -> list[Problem]:
-    seen: dict[str, int] = {}
-    out: list[Problem] = []
-    for i, ident in enumerate(items):
-        if ident in seen:
-            out.append(((section, i, "id"), f"duplicate id {ident!r} (also at {section}[{seen[ident]}])"))
-        seen[ident] = i
-    return out
-
-
 def _unknown(value: str, known: Iterable[str], what: str) -> str:
     options = ", ".join(sorted(known)) or "(none defined)"
     return f"unknown {what} {value!r}; expected one of: {options}"
@@ -151,9 +142,8 @@ def _unknown(value: str, known: Iterable[str], what: str) -> str:
 
 def cross_check(s: Scenario) -> list[Problem]:
     """All reference and consistency problems in a scenario, empty if none."""
-    out: list[Problem] = []
-    for section in ("segments", "channels", "units", "staff", "measures"):
-        out += _dups((x.id for x in getattr(s, section)), section)
+    # Duplicate ids in any list, plausible values, non-negative durations: limits.py.
+    out: list[Problem] = plausibility_problems(s)
     segs = {x.id for x in s.segments}
     chans = {x.id for x in s.channels}
     units = {x.id for x in s.units}

@@ -10,7 +10,9 @@ first and applies this file's keys on top; lists of items with ``id`` merge by i
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 import types
 import typing
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .checks import cross_check
+from .limits import MAX_DEPTH, MAX_EXTENDS, MAX_FILE_BYTES, MAX_NODES
 from .model import Scenario, Schedule
 
 Path_ = tuple[str | int, ...]
@@ -64,18 +67,62 @@ class LoadedScenario:
 # --------------------------------------------------------------------------- YAML with lines
 
 
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 class _Loader(yaml.SafeLoader):
-    pass
+    """SafeLoader that refuses to nest deeper than :data:`MAX_DEPTH` (PyYAML's composer
+    recurses once per level: 10,000 nested lists ended in RecursionError)."""
+
+    def __init__(self, stream: str, file: str):
+        super().__init__(stream)
+        self.file = file
+        self.depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                line = self.peek_event().start_mark.line + 1
+                raise ScenarioError([Issue(self.file, line, "", f"nested more than {MAX_DEPTH} "
+                                           "levels deep; a scenario needs far fewer")])
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _read_text(path: Path) -> str:
+    """The file's text, read only if it is a regular file of at most MAX_FILE_BYTES
+    (a FIFO would block, /dev/zero never ends)."""
+    def fail(msg: str) -> ScenarioError:
+        return ScenarioError([Issue(str(path), None, "", msg)])
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as e:
+        raise fail(f"cannot read file: {e.strerror}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe or device)"
+        raise fail(f"cannot read file: it is {kind}; give a scenario file (.yaml)")
+    with os.fdopen(fd, "rb") as f:
+        try:
+            data = f.read(MAX_FILE_BYTES + 1)
+        except OSError as e:
+            raise fail(f"cannot read file: {e.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise fail(f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB; a scenario file is a "
+                   "few kB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise fail("file is not UTF-8 text") from None
 
 
 def _compose(path: Path) -> tuple[Any, Positions]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ScenarioError([Issue(str(path), None, "", f"cannot read file: {e.strerror}")]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError([Issue(str(path), None, "", "file is not UTF-8 text")]) from None
-    loader = _Loader(text)
+    text = _read_text(path)
+    loader = _Loader(text, str(path))
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as e:
@@ -91,57 +138,121 @@ def _compose(path: Path) -> tuple[Any, Positions]:
     if node is None:
         raise ScenarioError([Issue(str(path), None, "", "file is empty (expected a scenario: "
                                    "a mapping with name, time, population, ...)")])
-    positions: Positions = {}
-    problems: list[Issue] = []
-    value = _to_python(node, (), positions, str(path), problems, loader)
-    if problems:
-        raise ScenarioError(problems)
+    builder = _Builder(str(path), loader)
+    value = builder.value(node, ())
+    if builder.problems:
+        raise ScenarioError(builder.problems)
     if not isinstance(value, dict):
         raise ScenarioError([Issue(str(path), 1, "", "a scenario file must be a mapping of keys")])
-    return value, positions
+    return value, builder.pos
 
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
-def _scalar(node: yaml.Node, path: Path_, file: str, problems: list[Issue], loader: _Loader) -> Any:
-    """Construct one scalar; a value YAML cannot construct (2021-13-01, !tag) is an issue."""
+def _unencodable(v: Any) -> bool:
+    """Text that cannot be written as UTF-8 (a lone surrogate such as "\\ud800")."""
+    if not isinstance(v, str):
+        return False
     try:
-        return loader.construct_object(node)
-    except (ValueError, TypeError, OverflowError, yaml.YAMLError) as e:
-        line = node.start_mark.line + 1
-        if node.tag == _TIMESTAMP:
-            msg = f"{node.value!r} is not a valid date ({e}); write dates as YYYY-MM-DD"
-        elif isinstance(e, yaml.MarkedYAMLError):
-            msg = f"cannot read this value: {e.problem}"
-        else:
-            msg = f"cannot read value {node.value!r}: {e}"
-        problems.append(Issue(file, line, dotted(path), msg))
-        return node.value if isinstance(node, yaml.ScalarNode) else None
+        v.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
-def _to_python(node: yaml.Node, path: Path_, pos: Positions, file: str,
-               problems: list[Issue], loader: _Loader) -> Any:
-    pos[path] = (file, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
+class _Builder:
+    """YAML nodes to Python values, remembering each value's line.
+
+    Aliases are followed (they point at the same node), with guards: a node may not
+    contain itself (a self-referencing alias), and the whole file may expand to at most
+    :data:`MAX_NODES` values (an 'alias bomb' of 9^10 leaves took 38 s and 3.8 GB).
+    Merge keys (``<<: *base``) are supported as YAML 1.1 defines them.
+    """
+
+    def __init__(self, file: str, loader: _Loader):
+        self.file, self.loader = file, loader
+        self.pos: Positions = {}
+        self.problems: list[Issue] = []
+        self.count = 0
+        self.open: set[int] = set()  # ids of the nodes being built (ancestors)
+
+    def issue(self, node: yaml.Node, path: Path_, msg: str) -> None:
+        self.problems.append(Issue(self.file, node.start_mark.line + 1, dotted(path), msg))
+
+    def value(self, node: yaml.Node, path: Path_) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise ScenarioError([Issue(self.file, node.start_mark.line + 1, dotted(path),
+                                       f"the file expands to more than {MAX_NODES:,} values "
+                                       "(aliases repeated inside aliases?); a scenario needs "
+                                       "far fewer")])
+        if id(node) in self.open:
+            raise ScenarioError([Issue(self.file, node.start_mark.line + 1, dotted(path),
+                                       "an alias refers to the mapping or list it is inside "
+                                       "(a loop); copy the values instead")])
+        self.pos[path] = (self.file, node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, path)
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self.mapping(node, path)
+            return [self.value(n, (*path, i)) for i, n in enumerate(node.value)]
+        finally:
+            self.open.discard(id(node))
+
+    def mapping(self, node: yaml.MappingNode, path: Path_) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
+        explicit: dict[str, int] = {}
+        pairs = []
         for k_node, v_node in node.value:
-            if not isinstance(k_node, yaml.ScalarNode):
-                problems.append(Issue(file, k_node.start_mark.line + 1, dotted(path),
-                                      "a key must be a plain name, not a list or mapping"))
+            if k_node.tag == MERGE_TAG:
+                # `<<: *a` or `<<: [*a, *b]`: keys from the first mapping win, then
+                # the mapping's own keys override them (PyYAML's order: merged first).
+                sources = v_node.value if isinstance(v_node, yaml.SequenceNode) else [v_node]
+                if not all(isinstance(x, yaml.MappingNode) for x in sources):
+                    self.issue(k_node, path, "`<<` (a YAML merge key) must be followed by an alias "
+                               "of a mapping (*name) or a list of them")
+                    continue
+                for src in sources:
+                    for k, v in self.mapping(src, path).items():
+                        out.setdefault(k, v)
                 continue
-            key = _scalar(k_node, path, file, problems, loader)
+            pairs.append((k_node, v_node))
+        for k_node, v_node in pairs:
+            if not isinstance(k_node, yaml.ScalarNode):
+                self.issue(k_node, path, "a key must be a plain name, not a list or mapping")
+                continue
+            key = self.scalar(k_node, path)
             if not isinstance(key, str):
                 key = str(key)
-            if key in out:
-                problems.append(Issue(file, k_node.start_mark.line + 1, dotted((*path, key)),
-                                      f"duplicate key {key!r} (first at line {pos[(*path, key)][1]})"))
+            if key in explicit:
+                self.issue(k_node, (*path, key), f"duplicate key {key!r} (first at line "
+                           f"{explicit[key]})")
                 continue
-            out[key] = _to_python(v_node, (*path, key), pos, file, problems, loader)
+            explicit[key] = k_node.start_mark.line + 1
+            out[key] = self.value(v_node, (*path, key))
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_to_python(n, (*path, i), pos, file, problems, loader) for i, n in enumerate(node.value)]
-    return _scalar(node, path, file, problems, loader)
+
+    def scalar(self, node: yaml.Node, path: Path_) -> Any:
+        """Construct one scalar; a value YAML cannot construct (2021-13-01, !tag) is an issue."""
+        try:
+            v = self.loader.construct_object(node)
+        except (ValueError, TypeError, OverflowError, yaml.YAMLError) as e:
+            if node.tag == _TIMESTAMP:
+                msg = f"{node.value!r} is not a valid date ({e}); write dates as YYYY-MM-DD"
+            elif isinstance(e, yaml.MarkedYAMLError):
+                msg = f"cannot read this value: {e.problem}"
+            else:
+                msg = f"cannot read value {node.value!r}: {e}"
+            self.issue(node, path, msg)
+            return node.value if isinstance(node, yaml.ScalarNode) else None
+        if _unencodable(v):
+            self.issue(node, path, "the text holds a character that cannot be written to a file "
+                       "(a lone surrogate such as \\ud800); remove it")
+            return ""
+        return v
 
 
 # --------------------------------------------------------------------------- extends
@@ -236,9 +347,17 @@ def _merge(b: Any, bp: Path_, bpos: Positions, o: Any, op: Path_, opos: Position
     return o
 
 
-def _load_merged(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Positions, list[Path]]:
+def _load_merged(path: Path, chain: tuple[Path, ...], via: int | None = None
+                 ) -> tuple[dict[str, Any], Positions, list[Path]]:
+    """Load ``path`` and the bases it extends; ``chain``: the files that extend it, the
+    last one by its ``extends`` on line ``via``."""
     path = path.resolve() if path.exists() else path
     data, pos = _compose(path)
+    if chain and not set(data) & (set(Scenario.model_fields) | {"extends"}):
+        # Say no more than that: echoing the keys of an arbitrary file is not our business.
+        raise ScenarioError([Issue(str(chain[-1]), via, "extends",
+                                   f"{path.name!r} is not a scenario file (none of its top-level "
+                                   "keys is a scenario section such as name, time, population)")])
     if "extends" not in data:
         return data, pos, [path]
     parent = data.pop("extends")
@@ -247,8 +366,12 @@ def _load_merged(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], P
         raise ScenarioError([Issue(str(path), line, "extends",
                                    f"expected the file name of a base scenario, e.g. "
                                    f"'extends: base.yaml'; got {parent!r}")])
+    if len(chain) + 1 >= MAX_EXTENDS:
+        raise ScenarioError([Issue(str(path), line, "extends",
+                                   f"more than {MAX_EXTENDS} files extend one another; "
+                                   "a chain of a few what-ifs is enough")])
     base_path = path.parent / parent
-    if not base_path.is_file():
+    if not base_path.exists():
         raise ScenarioError([Issue(str(path), line, "extends",
                                    f"base scenario {parent!r} not found (looked in {path.parent})")])
     base_path = base_path.resolve()
@@ -257,7 +380,7 @@ def _load_merged(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], P
         raise ScenarioError([Issue(str(path), line, "extends",
                                    f"circular extends: {names}; a base must not extend "
                                    f"(directly or indirectly) the file that extends it")])
-    base, bpos, files = _load_merged(base_path, (*chain, path))
+    base, bpos, files = _load_merged(base_path, (*chain, path), line)
     out: Positions = {}
     problems: list[Issue] = []
     merged = _merge(base, (), bpos, data, (), pos, (), out, problems)

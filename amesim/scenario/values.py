@@ -14,10 +14,13 @@ Both may carry a ``source``: a seed file and section, or "assumption: why".
 
 from __future__ import annotations
 
+import functools
 import math
+import types
+import typing
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 Source = Annotated[
     str | None,
@@ -29,10 +32,77 @@ Source = Annotated[
 ]
 
 
-class Strict(BaseModel):
-    """Base for every scenario model: unknown keys are errors, never dropped."""
+def _numeric(tp: Any) -> str | None:
+    """How numbers sit in a field's type: 'n' (a number), 'seq' (a list or tuple of
+    numbers), 'map' (a mapping to numbers) or None (no plain numbers)."""
+    origin = typing.get_origin(tp)
+    if origin is Annotated:
+        return _numeric(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        kinds = {_numeric(a) for a in typing.get_args(tp) if a is not type(None)}
+        return kinds.pop() if len(kinds) == 1 else None
+    if tp in (int, float):
+        return "n"
+    if origin in (list, tuple):
+        args = [a for a in typing.get_args(tp) if a is not Ellipsis]
+        return "seq" if args and all(_numeric(a) == "n" for a in args) else None
+    if origin is dict:
+        args = typing.get_args(tp)
+        return "map" if len(args) == 2 and _numeric(args[1]) == "n" else None
+    return None
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+@functools.cache
+def _field_kind(cls: type[BaseModel], name: str) -> str | None:
+    f = cls.model_fields.get(name)
+    return _numeric(f.annotation) if f is not None else None
+
+
+def not_a_number(v: Any) -> str | None:
+    """Why ``v`` may not stand for a number although pydantic would coerce it, or None.
+
+    ``true`` would become 1 and ``"3"`` 3: in a hand-written file both are slips, and YAML
+    reads ``1e6`` (no dot, no sign) as text, which deserves its own explanation.
+    """
+    if isinstance(v, bool):
+        return f"expected a number, got {v} (YAML reads true, yes and on as a yes/no value)"
+    if isinstance(v, str):
+        try:
+            float(v)
+        except ValueError:
+            return None  # pydantic says it is not a valid number
+        return (f"expected a number, got the text {v!r}: write numbers without quotes, and "
+                "exponents with a dot and a sign (YAML reads 1e6 as text; write 1.0e+6)")
+    return None
+
+
+class Strict(BaseModel):
+    """Base for every scenario model: unknown keys are errors, never dropped.
+
+    Two rules hold for every field of every model that derives from it, so that new fields
+    get them without any code: a number must be finite (``allow_inf_nan=False``: ``.nan``
+    and ``.inf`` are errors, in lists and mappings too), and a yes/no value or a text is
+    never silently turned into a number (:func:`not_a_number`).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_coercion(cls, v: Any, info: ValidationInfo) -> Any:
+        kind = _field_kind(cls, info.field_name or "")
+        if kind == "n":
+            why = not_a_number(v)
+        elif kind == "seq" and isinstance(v, (list, tuple)):
+            why = next((f"item {i}: {w}" for i, x in enumerate(v) if (w := not_a_number(x))), None)
+        elif kind == "map" and isinstance(v, dict):
+            why = next((f"{k}: {w}" for k, x in v.items() if (w := not_a_number(x))), None)
+        else:
+            why = None
+        if why:
+            raise ValueError(why)
+        return v
 
 
 class Quantity(Strict):
@@ -60,6 +130,8 @@ class Quantity(Strict):
     def _from_number(cls, data: Any) -> Any:
         if isinstance(data, bool):
             raise ValueError("expected a number or a mapping, got a boolean")
+        if isinstance(data, str) and (why := not_a_number(data)):
+            raise ValueError(why)
         if isinstance(data, (int, float)):
             return {"value": float(data)}
         return data
@@ -182,7 +254,9 @@ class Dist(Strict):
     @model_validator(mode="before")
     @classmethod
     def _from_number(cls, data: Any) -> Any:
-        if isinstance(data, (int, float)) and not isinstance(data, bool):
+        if isinstance(data, (bool, str)) and (why := not_a_number(data)):
+            raise ValueError(why)
+        if isinstance(data, (int, float)):
             return {"dist": "fixed", "value": data}
         return data
 
@@ -215,6 +289,11 @@ class Dist(Strict):
                 raise ValueError(f"{k} must be > 0 for dist '{self.dist}'")
         if self.low is not None and self.high is not None and self.low.bounds()[1] > self.high.bounds()[0]:
             raise ValueError("low must be <= high")
+        if self.mode is not None and self.low is not None and self.high is not None and not (
+                self.low.bounds()[1] <= self.mode.bounds()[0] and self.mode.bounds()[1] <= self.high.bounds()[0]):
+            raise ValueError("triangular needs low <= mode <= high (for every value each can take)")
+        if self.sd is not None and self.sd.bounds()[0] < 0:
+            raise ValueError("sd must be >= 0")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("min must be <= max")
         return self
