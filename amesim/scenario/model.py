@@ -516,8 +516,6 @@ class Measure(Strict):
     def _duration_or_steps(self) -> Measure:
         if (self.duration_days is None) == (self.steps is None):
             raise ValueError("give exactly one of duration_days or steps")
-        if self.steps is not None and not self.steps:
-            raise ValueError("steps must list at least one step")
         total = sum(v.point for v in self.on_completion.values())
         if total > 1 + 1e-9:
             raise ValueError(f"on_completion probabilities sum to {total:.3f} > 1")
