@@ -176,6 +176,9 @@ def test_a_direct_assignment_to_a_measure_that_excludes_them_is_flagged() -> Non
     d["measures"].append(_measure("near", eligibility={"distance_max": 3}))
     d["channels"][0]["first_measure"] = "near"
     assert ("direct_ineligible", "channel:self") in _flags(d)
+    d["segments"][0]["distance"] = {"dist": "uniform", "low": 1, "high": 6}  # only some are excluded
+    assert ("direct_ineligible", "channel:self") not in _flags(d)
+    assert ("direct_ineligible", "channel:self") in _flags(d, "note")
 
 
 def test_unit_nobody_comes_to_places_zero_and_idle_staff() -> None:

@@ -91,6 +91,23 @@ def test_flagged_scenario_is_readable(driver: Any, tmp_path: Path) -> None:  # n
     assert "Ingen väg leder till Orphan" in driver.find_element("tag name", "body").text
 
 
+def test_process_tracks_are_readable(driver: Any, tmp_path: Path) -> None:  # noqa: F811
+    """Arrows within the measures column (a sequence and a side track) and their labels."""
+    from amesim.scenario import scenario_from_dict
+
+    d = base_dict()
+    d["measures"][0]["on_completion"] = {}
+    d["measures"] += [{"id": i, "kind": "coaching", "unit": "u", "duration_days": 10}
+                      for i in ("step2", "step3", "side1", "side2")]
+    d["units"][0].update(sequence=["service", "step2", "step3"], side_track=["side1", "side2"],
+                         side_track_share=0.2)
+    page = tmp_path / "process.html"
+    page.write_text(diagram_document(scenario_from_dict(d)), encoding="utf-8")
+    r = _check_page(driver, page, "diagram_process")
+    assert len(r["labels"]) == 1  # "sidospår 20 %"
+    assert driver.execute_script("return document.querySelectorAll('svg.org-diagram g.edge.sequence').length") == 3
+
+
 def test_run_report_shows_the_organisation(driver: Any, tmp_path: Path) -> None:  # noqa: F811
     run = make_run(tmp_path, "org", replications=2)
     report = write_report(run)

@@ -187,7 +187,7 @@ def _legend(lab: ReportLabels) -> str:
     sv = lab.sv_en
     items = [("arrive", False, sv("inflöde till enhet", "arrivals to a unit")),
              ("direct", False, sv("direkt till insats (utan beredning)", "straight to a measure (no intake)")),
-             ("route", False, sv("vägval (regelns nummer)", "routing (rule number)")),
+             ("route", False, sv("vägval (regelns nummer), sekvens", "routing (rule number), sequence")),
              ("reassess", False, sv("omprövning, sidospår, efter direktinsats", "reassessment, side track, after a direct measure")),
              ("completion", False, sv("avslut som registreras vid slut", "end registered at completion")),
              ("dropout", False, sv("avbrott (annat)", "drop-out (other)")),

@@ -76,13 +76,19 @@ def findings(s: Scenario, r: Reach, lab: ReportLabels) -> list[Finding]:
                     "name it.")))
         if c.id in r.direct_ineligible and c.first_measure is not None:
             m = measures[c.first_measure]
-            out.append(Finding("direct_ineligible", "error", f"channel:{c.id}", sv(
-                f"Kanalen {cn} skickar segment {', '.join(r.direct_ineligible[c.id])} direkt till "
-                f"{lab.measure(m.id)} ({m.id}), men insatsens villkor ({condition_text(m.eligibility, lab)}) "
-                "utesluter dem. Direktinsatser prövas inte mot villkoren, så de kommer in ändå.",
-                f"Channel {cn} sends segment {', '.join(r.direct_ineligible[c.id])} straight to "
-                f"{lab.measure(m.id)} ({m.id}), but its eligibility ({condition_text(m.eligibility, lab)}) "
-                "excludes them. Direct assignments are not checked against eligibility, so they enter anyway.")))
+            mm = f"{lab.measure(m.id)} ({m.id})"
+            cond = condition_text(m.eligibility, lab)
+            for some in (False, True):
+                segs = ", ".join(seg for seg, partial in r.direct_ineligible[c.id] if partial == some)
+                if not segs:
+                    continue
+                who = sv("en del av dem", "some of them") if some else sv("dem", "them")
+                out.append(Finding("direct_ineligible", "note" if some else "error", f"channel:{c.id}", sv(
+                    f"Kanalen {cn} skickar segment {segs} direkt till {mm}, men insatsens villkor ({cond}) "
+                    f"utesluter {who}. Direktinsatser prövas inte mot villkoren, så de kommer in ändå.",
+                    f"Channel {cn} sends segment {segs} straight to {mm}, but its eligibility ({cond}) "
+                    f"excludes {who}. Direct assignments are not checked against eligibility, so they enter "
+                    "anyway.")))
 
     # ------------------------------------------------------------ units and rules
     for u in s.units:

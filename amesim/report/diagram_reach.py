@@ -156,7 +156,8 @@ class Reach:
     rule_gives: dict[tuple[str, int], set[str]] = field(default_factory=dict)
     #: (unit, rule, measure) -> profiles the rule matched but the measure does not take
     rule_excluded: dict[tuple[str, int, str], set[Profile]] = field(default_factory=dict)
-    direct_ineligible: dict[str, list[str]] = field(default_factory=dict)  # channel -> segments
+    #: channel -> (segment, only some excluded) sent to a first_measure that does not take them
+    direct_ineligible: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)
     initial: dict[str, list[Profile]] = field(default_factory=dict)  # measure -> profiles at start
     used: set[Used] = field(default_factory=set)
 
@@ -248,8 +249,9 @@ class _Walk:
         first = c.first_measure
         if first is not None:
             m = self.measures[first]
-            if eligible_part(m, c.id, seg, iv) != iv:  # the engine does not check it
-                self.r.direct_ineligible.setdefault(c.id, []).append(seg)
+            part = eligible_part(m, c.id, seg, iv)
+            if part != iv:  # the engine does not check it
+                self.r.direct_ineligible.setdefault(c.id, []).append((seg, part is not None))
             self.enter(first, key, iv, "ind", f"channel:{c.id}", "direct")
             if not may_be_closed(self.s, m):
                 return

@@ -202,7 +202,9 @@ def unit_lines(s: Scenario, u: Unit, lab: ReportLabels) -> list[str]:
         months = fmt.number(u.reassess_months or 0, _decimals(u.reassess_months or 0), lang)
         out.append(sv(f"Omprövning: {u.reassessment} var {months}:e mån",
                       f"Reassessment: {u.reassessment} every {months} months"))
-    out.append(sv(f"Högst {u.max_measures} insatser per uppdrag", f"At most {u.max_measures} measures each"))
+    n = u.max_measures
+    out.append(sv(f"Högst {n} {'insats' if n == 1 else 'insatser'} per uppdrag",
+                  f"At most {n} {'measure' if n == 1 else 'measures'} each"))
     pools = [p for p in s.staff if p.unit == u.id]
     if pools:
         out.append(sv("Personal (årsarbetare):", "Staff (FTE):"))
