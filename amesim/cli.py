@@ -1,4 +1,4 @@
-"""Command line: ``amesim validate|schema|run|compare|report``.
+"""Command line: ``amesim validate|schema|run|compare|warmup|report|diagram``.
 
 Each subcommand lives in ``amesim/commands/<name>.py`` with ``register(subparsers)``;
 this module only dispatches and turns known errors into clear messages and exit codes
@@ -15,7 +15,7 @@ from .results.run_folder import FolderError
 from .scenario import ScenarioError
 from .version import __version__
 
-COMMANDS = ("validate", "schema", "run", "compare", "warmup", "report")
+COMMANDS = ("validate", "schema", "run", "compare", "warmup", "report", "diagram")
 
 
 def build_parser() -> argparse.ArgumentParser:

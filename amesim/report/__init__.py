@@ -19,6 +19,9 @@ Modules, lowest first:
   assumptions and methods sections every page ends with;
 * page types: :mod:`.run_page`, :mod:`.compare_page`; :mod:`.html` the writer and the
   registry of page types; :mod:`.excel` the workbook.
+* :mod:`.diagram` the organisation drawn from a scenario (``amesim diagram`` and the run
+  page's "Organisationen"), with :mod:`.diagram_reach` (who can get where, statically),
+  :mod:`.diagram_findings`, :mod:`.diagram_text` and :mod:`.diagram_svg` (layout, SVG).
 
 Adding a page type (a sensitivity sweep, a calibration fit) is one new module,
 ``amesim/report/<kind>_page.py``, plus one line:

@@ -26,6 +26,7 @@ from .data import (
     monthly_waits,
     sankey_flows,
 )
+from .diagram import organisation_section
 from .fragments import cards_html, costs_table_html, exits_table_html, kpi_table_html
 from .labels import ReportLabels
 from .methods import assumptions_html, methods_html
@@ -217,6 +218,7 @@ def methods(v: RunView) -> str:
 #: (id, Swedish title, English title, builder), in page order.
 SECTIONS: tuple[tuple[str, str, str, Callable[[RunView], str]], ...] = (
     ("oversikt", "Det viktigaste", "Key results", overview),
+    ("organisation", "Organisationen", "The organisation", organisation_section),
     ("flode", "Vart går deltagarna?", "Where do participants go?", flow),
     ("forsorjningsstod", "Försörjningsstöd", "Social assistance", social_assistance),
     ("kostnader", "Vad kostar det, och vem betalar?", "What does it cost, and who pays?", costs),
