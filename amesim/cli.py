@@ -1,4 +1,4 @@
-"""Command line: ``amesim validate|schema|run|compare|report``.
+"""Command line: ``amesim validate|schema|run|compare|sweep|goalseek|warmup|report``.
 
 Each subcommand lives in ``amesim/commands/<name>.py`` with ``register(subparsers)``;
 this module only dispatches and turns known errors into clear messages and exit codes
@@ -13,8 +13,9 @@ import sys
 
 from . import __version__
 from .scenario import ScenarioError
+from .scenario.paths import PathError
 
-COMMANDS = ("validate", "schema", "run", "compare", "warmup", "report")
+COMMANDS = ("validate", "schema", "run", "compare", "sweep", "goalseek", "warmup", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as e:
         for issue in e.issues:
             print(f"error: {issue}", file=sys.stderr)
+        return 2
+    except PathError as e:  # --set / --vary naming no numeric field
+        print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted; finished replications are kept and a rerun with the same --out resumes",

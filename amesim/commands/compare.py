@@ -16,6 +16,7 @@ from .run import (
     precision_message,
     precision_rule,
     print_table,
+    with_sets,
     write_report_or_warn,
 )
 
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_args(args)
     rule = precision_rule(args, relative_to=args.precision_relative_to)
-    loaded = [load_scenario(p) for p in [args.base, *args.alternatives]]
+    loaded = [with_sets(load_scenario(p), args) for p in [args.base, *args.alternatives]]
     out = args.out or (Path("outputs") / f"compare-{loaded[0].stem}"
                        / dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
     with engine_from(args) as engine, Progress(enabled=False if args.no_progress else None) as bar:

@@ -328,4 +328,5 @@ def scenario_sweep_meta(loaded: LoadedScenario, sets: dict[str, float]) -> dict[
     """Provenance of a scenario sweep for sweep.json."""
     return {"scenario": {"name": loaded.scenario.name, "files": [str(f) for f in loaded.files],
                          "sha256": loaded.sha256, "stem": loaded.stem},
-            "set": {k: v for k, v in sets.items()}}
+            "set": {k: v for k, v in sets.items()},
+            "resolved_scenario": loaded.scenario.model_dump(mode="json")}

@@ -82,8 +82,12 @@ def salib_indices(design: Design, summary: pd.DataFrame, kpis: Sequence[str], pe
                 rows.append(_rows(p, kpi, "morris", "sigma", r["sigma"][j], None))
                 rows.append(_rows(p, kpi, "morris", "mu", r["mu"][j], None))
         elif design.method == "lhs":
-            r = rbd_fast.analyze(problem, design.u, y, num_resamples=RESAMPLES, conf_level=0.95,
-                                 seed=seed + 1)
+            # Harmonics summed out of the n/2 frequencies: SALib's 10 needs a few hundred points.
+            harmonics = min(10, max(1, design.n // 16))
+            if design.n < 64:
+                notes.append(f"{kpi}: {design.n} points are few for RBD-FAST (64 or more advised)")
+            r = rbd_fast.analyze(problem, design.u, y, M=harmonics, num_resamples=RESAMPLES,
+                                 conf_level=0.95, seed=seed + 1)
             for j, p in enumerate(design.paths):
                 rows.append(_rows(p, kpi, "rbd_fast", "S1", r["S1"][j], r["S1_conf"][j]))
     return pd.DataFrame(rows, columns=INDEX_COLUMNS), notes
@@ -118,3 +122,25 @@ def sweep_indices(design: Design, out_dir: Path, summary: pd.DataFrame, kpis: Se
     if design.method in ("sobol", "morris", "lhs"):
         return salib_indices(design, summary, kpis, period, seed)
     return pd.DataFrame(columns=INDEX_COLUMNS), []
+
+
+def analyse_sweep(out_dir: str | Path, design: Design, kpis: Sequence[str], period: str = "total",
+                  seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Write ``points.parquet`` (mean, sd, n per point, KPI and period) and ``indices.csv``
+    of a finished sweep; returns both tables and notes on KPIs that could not be analysed."""
+    import pyarrow as pa
+
+    from ..results.store import atomic_write_text
+    from .sweep import point_summary
+    from .sweep_store import write_table_atomic
+
+    out = Path(out_dir)
+    summary = point_summary(out / "sweep.parquet")
+    write_table_atomic(pa.Table.from_pandas(summary, preserve_index=False), out / "points.parquet")
+    periods = set(summary["period"])
+    if period not in periods:
+        raise ValueError(f"period {period!r} is not in the results; choose one of "
+                         f"{', '.join(sorted(periods))}")
+    indices, notes = sweep_indices(design, out, summary, kpis, period, seed)
+    atomic_write_text(out / "indices.csv", indices.to_csv(index=False))
+    return summary, indices, notes
