@@ -33,7 +33,7 @@ from ..scenario.values import Quantity
 from .executors import Engine, SerialEngine
 from .progress import Progress
 from .sweep_design import Design, Factor
-from .sweep_store import ROW_COLUMNS, SweepStore, block_size
+from .sweep_store import REPLICATIONS_PER_BLOCK, ROW_COLUMNS, SweepStore, block_size
 
 #: KPIs a sweep evaluates when none are named (``--kpi``).
 DEFAULT_SWEEP_KPIS = ("net_municipal_cost_sek", "fs_cost_sek", "fs_long_term_households",
@@ -218,11 +218,13 @@ def _points_of_block(b: int, size: int, n: int) -> range:
 
 def run_sweep(design: Design, evaluator: Evaluator, out_dir: str | Path, replications: int = 10,
               seed: int = 0, engine: Engine | None = None, progress: Progress | None = None,
-              extra_meta: dict[str, Any] | None = None) -> SweepResult:
+              extra_meta: dict[str, Any] | None = None,
+              replications_per_block: int = REPLICATIONS_PER_BLOCK) -> SweepResult:
     """Evaluate every design point with replications 0..R-1 into ``out_dir`` (resumable).
 
-    Finished blocks of points are written as they complete; a rerun with the same design
-    and evaluator skips them. Returns when ``sweep.parquet`` is written.
+    Finished blocks of points (about ``replications_per_block`` replications each) are
+    written as they complete; a rerun with the same design and evaluator skips them.
+    Returns when ``sweep.parquet`` is written.
     """
     if replications < 1:
         raise ValueError("replications must be at least 1")
@@ -231,7 +233,7 @@ def run_sweep(design: Design, evaluator: Evaluator, out_dir: str | Path, replica
     progress = progress or Progress(enabled=False)
     store = SweepStore(out_dir)
     fp = sweep_fingerprint(design, evaluator, replications, seed)
-    size = block_size(replications)
+    size = block_size(replications, replications_per_block)
     n_blocks = -(-design.n // size)
     meta = store.start(design, {
         "fingerprint": fp, "method": design.method, "samples": design.samples,

@@ -71,8 +71,9 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     _publish(tmp, path)
 
 
-def block_size(replications: int) -> int:
-    return max(1, -(-REPLICATIONS_PER_BLOCK // max(replications, 1)))
+def block_size(replications: int, per_block: int = REPLICATIONS_PER_BLOCK) -> int:
+    """Design points per block file."""
+    return max(1, -(-per_block // max(replications, 1)))
 
 
 class SweepStore:
