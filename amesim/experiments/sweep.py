@@ -234,7 +234,6 @@ def run_sweep(design: Design, evaluator: Evaluator, out_dir: str | Path, replica
     store = SweepStore(out_dir)
     fp = sweep_fingerprint(design, evaluator, replications, seed)
     size = block_size(replications, replications_per_block)
-    n_blocks = -(-design.n // size)
     meta = store.start(design, {
         "fingerprint": fp, "method": design.method, "samples": design.samples,
         "levels": design.levels, "points": design.n, "replications": replications, "seed": seed,
@@ -243,6 +242,8 @@ def run_sweep(design: Design, evaluator: Evaluator, out_dir: str | Path, replica
         "created": dt.datetime.now().isoformat(timespec="seconds"), "complete": False,
         **(extra_meta or {}),
     })
+    size = int(meta["block_points"])  # a resumed sweep keeps the blocks it started with
+    n_blocks = -(-design.n // size)
     target = Path(out_dir) / "sweep.parquet"
     if meta.get("complete") and target.exists():
         return SweepResult(Path(out_dir), design, replications, evaluator.kpis, design.n,

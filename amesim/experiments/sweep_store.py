@@ -95,6 +95,9 @@ class SweepStore:
     def start(self, design: Design, meta: dict[str, Any]) -> dict[str, Any]:
         """Record a new sweep, or check that the folder holds this one (resume)."""
         old = self.read_meta()
+        if old is not None and old.get("fingerprint") != meta["fingerprint"] \
+                and not self.done_blocks() and not (self.root / "sweep.parquet").exists():
+            old = None  # nothing of the other sweep was finished: start afresh
         if old is not None:
             if old.get("fingerprint") != meta["fingerprint"]:
                 raise SweepMismatch(
