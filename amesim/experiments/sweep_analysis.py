@@ -26,7 +26,8 @@ from ..results.summary import t_interval
 from .sweep_design import Design
 
 INDEX_COLUMNS = ["parameter", "kpi", "method", "index", "value", "ci_low", "ci_high"]
-RESAMPLES = 1000
+#: Bootstrap resamples for SALib's CIs (its arrays are points x resamples).
+RESAMPLES = 200
 
 
 def _rows(param: str, kpi: str, method: str, index: str, value: float, conf: float | None) -> dict:
