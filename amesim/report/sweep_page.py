@@ -59,7 +59,7 @@ class SweepData:
         self.root = root
         self.meta: dict[str, Any] = json.loads((root / "sweep.json").read_text(encoding="utf-8"))
         self.design = pd.read_parquet(root / "design.parquet")
-        self.paths = [c for c in self.design.columns if c != "point" and not c.startswith("u:")]
+        self.paths = [f["path"] for f in self.meta.get("factors", [])]
         p = root / "points.parquet"
         self.points = pd.read_parquet(p) if p.exists() else None
         i = root / "indices.csv"
