@@ -33,8 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..scenario.values import Quantity
-from .sweep_design import Design, Factor
+from .sweep_design import Design
 
 ROW_COLUMNS = ["point", "replication", "kpi", "period", "value"]
 #: Replications per block file: enough that a big sweep has few files, small enough that
@@ -189,20 +188,3 @@ class SweepStore:
     def remove_parts(self) -> None:
         if self.parts.exists():
             shutil.rmtree(self.parts)
-
-
-def read_design(root: Path, factors: list[Factor] | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """design.parquet as a frame and the parameter paths (in design order)."""
-    d = pd.read_parquet(Path(root) / "design.parquet")
-    paths = [c for c in d.columns if c != "point" and not c.startswith("u:")]
-    return d, paths
-
-
-def factors_from_meta(meta: dict[str, Any]) -> list[Factor]:
-    """The factors recorded in sweep.json (for reports written from a finished folder)."""
-    out = []
-    for f in meta.get("factors", []):
-        spec = {k: f[k] for k in ("value", "range", "triangular", "normal", "source") if k in f}
-        out.append(Factor(f["path"], Quantity.model_validate(spec), float(f["base"]),
-                          bool(f.get("integer", False))))
-    return out

@@ -228,8 +228,9 @@ def _heatmap(page: Page, sd: SweepData, lab: Labels, kpi: str, px: str, py: str)
                                y=grid.index.to_numpy(float), colorscale="Viridis",
                                colorbar={"title": {"text": suffix.strip() or ""}}))
     F.base_layout(fig, f"{lab.kpi(kpi)} ({lab.period(sd.period).lower()})", lab.lang, height=560)
-    fig.update_xaxes(title_text=_param_label(px, lab))
-    fig.update_yaxes(title_text=_param_label(py, lab))
+    fig.update_xaxes(title_text=F.wrap(_param_label(px, lab), 70))
+    fig.update_yaxes(title_text=F.wrap(_param_label(py, lab), 40))
+    fig.update_layout(margin={"l": 110})
     return page.figure(fig, f"heatmap-{kpi}")
 
 
