@@ -200,3 +200,15 @@ def test_bad_set_path_exits_2_with_suggestions(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert "staff.handlagare.fte" in err and "did you mean staff.handlaggare.fte" in err
     assert not (tmp_path / "x").exists()
+
+
+def test_compare_with_set_applies_to_every_scenario(tmp_path: Path) -> None:
+    fixture = ROOT / "tests/fixtures/small.yaml"
+    out = tmp_path / "cmp"
+    code = main(["compare", str(fixture), str(fixture), "-n", "1", "--jobs", "1", "--no-report",
+                 "--out", str(out), "--set", "measures.praktik.places=3"])
+    assert code == 0
+    for key in ("small", "small-2"):
+        resolved = json.loads((out / key / "run.json").read_text())["resolved_scenario"]
+        praktik = next(m for m in resolved["measures"] if m["id"] == "praktik")
+        assert praktik["places"]["value"] == 3

@@ -234,6 +234,12 @@ def test_cli_sweep_writes_tables_and_report(tmp_path: Path, capsys) -> None:
                  "--vary", "measures.praktik.places=4:12", "-n", "2", "--jobs", "1",
                  "--kpi", "wait_days_mean", "fs_cost_sek", "--out", str(out), "--no-report"]) == 0
     pd.testing.assert_frame_equal(before, pd.read_parquet(out / "sweep.parquet"))
+    # ... or with another period: only the indices and the report change.
+    assert main(["sweep", str(SMALL), "--vary", "staff.handlaggare.fte=2:4",
+                 "--vary", "measures.praktik.places=4:12", "-n", "2", "--jobs", "1",
+                 "--kpi", "wait_days_mean", "fs_cost_sek", "--out", str(out), "--period", "2021"]) == 0
+    assert json.loads((out / "sweep.json").read_text())["period"] == "2021"
+    assert not pd.read_csv(out / "indices.csv").equals(idx)
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -192,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from ..experiments.sweep_analysis import analyse_sweep
     from ..experiments.sweep_design import DesignError, make_design
-    from ..experiments.sweep_store import SweepMismatch
+    from ..experiments.sweep_store import SweepMismatch, SweepStore
     from ..scenario import load_scenario
     from ..scenario.paths import PathError, apply_to_loaded
 
@@ -236,6 +236,8 @@ def run(args: argparse.Namespace) -> int:
         _, indices, notes = analyse_sweep(out, design, spec.kpis, spec.period, spec.seed)
     except ValueError as e:
         return usage_error(str(e))
+    store = SweepStore(out)
+    store.write_meta({**(store.read_meta() or {}), "period": spec.period})  # what the report shows
     for n in notes:
         print(f"note: {n}", file=sys.stderr)
     resumed = f", {res.resumed_points} points resumed" if res.resumed_points else ""
