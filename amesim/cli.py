@@ -1,4 +1,4 @@
-"""Command line: ``amesim validate|schema|run|compare|warmup|report|diagram``.
+"""Command line: ``amesim validate|schema|run|compare|sweep|goalseek|warmup|report|diagram``.
 
 Each subcommand lives in ``amesim/commands/<name>.py`` with ``register(subparsers)``;
 this module only dispatches and turns known errors into clear messages and exit codes
@@ -13,9 +13,11 @@ import sys
 
 from .results.run_folder import FolderError
 from .scenario import ScenarioError
+from .scenario.paths import PathError
 from .version import __version__
 
-COMMANDS = ("validate", "schema", "run", "compare", "warmup", "report", "diagram")
+COMMANDS = ("validate", "schema", "run", "compare", "sweep", "goalseek", "warmup", "report",
+            "diagram")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         for issue in e.issues:
             print(f"error: {issue}", file=sys.stderr)
         return 2
-    except FolderError as e:  # busy, not amesim's, or holding a different run
+    except (FolderError, PathError) as e:  # a busy/foreign/other run's folder; a bad PATH
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

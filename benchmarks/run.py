@@ -17,6 +17,8 @@ Sections (``--only`` picks some):
   each point in a fresh subprocess.
 * ``parallel``: the same replications serially, on a process pool with all cores, and on a
   dask LocalCluster; efficiency = serial time / (workers x parallel time).
+* ``sweep`` (only when asked for): sensitivity sweeps, benchmarks/sweep_bench.py: a Morris
+  screening of Bollebygd, per-point overhead, dask efficiency, memory against points.
 
 The last line printed is ``ratio_vs_simpy=X.XX``: amesim / plain SimPy wall time for
 AME-lite x1, median of paired runs.
@@ -510,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--smoke", action="store_true",
                     help="the comparison alone at a tiny size: checks the machinery, not speed")
     ap.add_argument("--only", default="compare,scaling,parallel",
-                    help="comma-separated sections: compare, scaling, parallel")
+                    help="comma-separated sections: compare, scaling, parallel, sweep")
     ap.add_argument("--json", type=Path, help="also write all figures to this JSON file")
     args = ap.parse_args(argv)
     plan = SMOKE if args.smoke else QUICK if args.quick else FULL
@@ -534,8 +536,16 @@ def main(argv: list[str] | None = None) -> int:
     if "parallel" in sections:
         results["parallel"] = parallel(*plan.parallel)
         print_parallel(results["parallel"])
+    if "sweep" in sections:
+        from benchmarks.sweep_bench import markdown as sweep_markdown
+        from benchmarks.sweep_bench import sweep_benchmarks
+
+        print("\nSweeps (benchmarks/sweep_bench.py)")
+        results["sweep"] = sweep_benchmarks(args.quick)
     results["wall_seconds"] = time.perf_counter() - started
     print("\n" + markdown(results))
+    if "sweep" in results:
+        print("\n" + sweep_markdown(results["sweep"]))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")

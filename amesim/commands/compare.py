@@ -19,6 +19,7 @@ from .run import (
     precision_message,
     precision_rule,
     print_table,
+    with_sets,
     write_report_or_warn,
 )
 
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_args(args)
     rule = precision_rule(args, relative_to=args.precision_relative_to)
-    loaded = [load_scenario(p) for p in [args.base, *args.alternatives]]
+    loaded = [with_sets(load_scenario(p), args) for p in [args.base, *args.alternatives]]
     check_size(loaded, args)
     check_scheduler(args)
     out = args.out or (Path("outputs") / f"compare-{loaded[0].stem}"

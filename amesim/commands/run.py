@@ -33,6 +33,9 @@ def add_experiment_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="base seed, 0 or more (default 0)")
     p.add_argument("--no-parameter-uncertainty", action="store_true",
                    help="use point values of uncertain parameters instead of drawing them")
+    from .sweep import add_set_arg
+
+    add_set_arg(p)
     g = p.add_argument_group("precision (choose the number of replications)")
     g.add_argument("--precision", type=float, default=None, metavar="REL",
                    help="add replications until the 95%% CI half-width of every --precision-kpis "
@@ -229,6 +232,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def with_sets(loaded, args: argparse.Namespace):  # LoadedScenario -> LoadedScenario
+    """``--set PATH=VALUE`` applied (each change carries its source and the file's value)."""
+    from ..scenario.paths import apply_to_loaded
+
+    return apply_to_loaded(loaded, dict(getattr(args, "set", []) or []))
+
+
 def run(args: argparse.Namespace) -> int:
     from ..experiments.experiment import run_experiment
     from ..experiments.progress import Progress
@@ -237,7 +247,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_args(args)
     rule = precision_rule(args)
-    loaded = load_scenario(args.scenario)
+    loaded = with_sets(load_scenario(args.scenario), args)
     check_size([loaded], args)
     check_scheduler(args)
     out = args.out or default_out_dir(loaded)

@@ -13,13 +13,14 @@ written to disk by the caller before the next is collected.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import multiprocessing
 import os
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
@@ -76,6 +77,17 @@ class Engine:
         """What ran the replications (for run.json)."""
         return {"engine": self.name, "workers": self.workers}
 
+    def map_unordered(self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]],
+                      shared: Any = None) -> Iterator[Any]:
+        """``fn(shared, *task)`` for every task, results in any order (sweeps, goal-seek).
+
+        ``tasks`` is consumed lazily, about two per worker ahead, so a long design is never
+        all in memory; ``shared`` (e.g. an evaluator) is sent to each worker once where the
+        engine can (dask), else with each task. ``fn`` must be a module-level function.
+        """
+        for task in tasks:
+            yield fn(shared, *task)
+
     def close(self) -> None:
         """Release workers (nothing to do for the serial engine)."""
 
@@ -119,6 +131,24 @@ class ProcessEngine(Engine):
             while queue or pending:
                 while queue and len(pending) < limit:
                     pending.add(self.pool.submit(_run_one, scenario, seed, queue.popleft(), uncertainty))
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    yield fut.result()
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+    def map_unordered(self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]],
+                      shared: Any = None) -> Iterator[Any]:
+        it = iter(tasks)
+        pending: set[Future[Any]] = set()
+        limit = 2 * self.workers
+        try:
+            while True:
+                for task in itertools.islice(it, max(limit - len(pending), 0)):
+                    pending.add(self.pool.submit(fn, shared, *task))
+                if not pending:
+                    return
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     yield fut.result()
@@ -236,6 +266,30 @@ class DaskEngine(Engine):
                 fut.release()
                 if queue:
                     ac.add(submit())
+                yield res
+        finally:
+            for fut in list(ac.futures):
+                with contextlib.suppress(Exception):
+                    fut.cancel()
+
+    def map_unordered(self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]],
+                      shared: Any = None) -> Iterator[Any]:
+        from dask.distributed import as_completed
+
+        it = iter(tasks)
+        remote = self.client.scatter(shared, broadcast=True, hash=False) if shared is not None else None
+        first = [self.client.submit(fn, remote, *t, pure=False)
+                 for t in itertools.islice(it, 2 * self.workers)]
+        if not first:
+            return
+        ac = as_completed(first)
+        try:
+            for fut in ac:
+                res = fut.result()
+                fut.release()
+                nxt = next(it, None)
+                if nxt is not None:
+                    ac.add(self.client.submit(fn, remote, *nxt, pure=False))
                 yield res
         finally:
             for fut in list(ac.futures):

@@ -231,10 +231,6 @@ def cross_check(s: Scenario) -> list[Problem]:
         ids(m.eligibility.channels, chans, (*p, "eligibility", "channels"), "channel")
         if m.eligibility.distance_min > m.eligibility.distance_max:
             out.append(((*p, "eligibility"), "distance_min > distance_max"))
-        if m.effect is not None and m.effect.after is not None and m.effect.after.months.bounds()[1] > 0 \
-                and m.effect.after.hazard_ratio.bounds() == (1.0, 1.0):
-            out.append(((*p, "effect", "after"), "an after-effect with hazard_ratio 1 does nothing; "
-                        "give a ratio or remove `after`"))
 
     for i, u in enumerate(s.units):
         p = ("units", i)
