@@ -10,18 +10,17 @@ Python API (the CLI wraps these thinly)::
     amesim.run_experiment(loaded, "outputs/y", precision=amesim.PrecisionRule(0.05))
 """
 
-__version__ = "0.1.0"
-
-from .experiments import (  # noqa: E402, I001 - after __version__, which they import
+from .experiments import (
     PrecisionRule,
     compare_scenarios,
     make_engine,
     paired_differences,
     run_experiment,
 )
-from .runner import run_to_dir, simulate  # noqa: E402
-from .scenario import ScenarioError, load_scenario  # noqa: E402
-from .sim import run_replication  # noqa: E402
+from .runner import run_to_dir, simulate
+from .scenario import ScenarioError, load_scenario
+from .sim import run_replication
+from .version import __version__
 
 __all__ = [
     "PrecisionRule", "ScenarioError", "__version__", "compare_scenarios", "load_scenario",

@@ -11,8 +11,8 @@ import argparse
 import importlib
 import sys
 
-from . import __version__
 from .scenario import ScenarioError
+from .version import __version__
 
 COMMANDS = ("validate", "schema", "run", "compare", "warmup", "report")
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import __version__
 from ..results.store import atomic_write_text
 from ..runner import RunInfo, RunSession
 from ..scenario import LoadedScenario, load_scenario
 from ..sim import ReplicationResult
+from ..version import __version__
 from .compare import comparison_table
 from .executors import Engine, SerialEngine
 from .precision import (
