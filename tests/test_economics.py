@@ -19,8 +19,8 @@ import yaml
 from amesim.economics import economics_tables
 from amesim.results.summary import summarise
 from amesim.scenario import Scenario, load_scenario, scenario_from_dict
+from amesim.scenario.calendar import horizon_days
 from amesim.sim import ReplicationResult, build_model, run_replication
-from amesim.sim.calendar import horizon_days
 
 FIX = Path(__file__).parent / "fixtures"
 SMALL = FIX / "small.yaml"

@@ -29,9 +29,9 @@ import numpy as np
 import simpy
 from simpy.events import Initialize
 
+from ..scenario.calendar import DAYS_PER_MONTH, Calendar
 from ..scenario.checks import initial_channel, initial_mix
 from .allocator import Pool, Queue, set_capacity
-from .calendar import DAYS_PER_MONTH, Calendar
 from .environment import Environment, release_waiters
 from .episodes import EpisodeLog
 from .population import Population, poisson_times

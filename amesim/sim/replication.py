@@ -7,22 +7,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..scenario.calendar import calendar_of
 from ..scenario.model import Scenario
-from .calendar import Calendar, horizon_days
 from .engine import AmeModel, paused_gc
 from .resolve import resolve
 from .rng import Streams
-
-
-def calendar_of(s: Scenario) -> Calendar:
-    t = s.time
-    return Calendar(
-        start_date=t.start_date,
-        warmup_days=t.warmup_days,
-        horizon_days=horizon_days(t.start_date, t.horizon_years),
-        summer_start=t.summer.start,
-        summer_end=t.summer.end,
-    )
 
 
 @dataclass
