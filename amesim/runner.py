@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from .replication import ReplicationResult, run_replication
 from .results.store import ResultStore
 from .scenario import LoadedScenario, Scenario
-from .sim import ReplicationResult, run_replication
 from .version import __version__
 
 TABLES = ("participants", "episodes", "fs_spells", "monthly")

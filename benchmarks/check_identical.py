@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from amesim.replication import run_replication  # noqa: E402
 from amesim.scenario import load_scenario  # noqa: E402
-from amesim.sim.replication import run_replication  # noqa: E402
 
 SCENARIOS = [
     ROOT / "scenarios" / "bollebygd.yaml",

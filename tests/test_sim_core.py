@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
+from amesim.replication import run_replication
 from amesim.scenario import load_scenario, scenario_from_dict
 from amesim.scenario.calendar import horizon_days
-from amesim.sim import build_model, run_replication
+from amesim.sim import build_model
 from amesim.sim.allocator import EPS
 
 from .scenario_factory import base_dict, mmc_dict, scenarios

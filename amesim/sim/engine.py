@@ -29,13 +29,14 @@ import numpy as np
 import simpy
 from simpy.events import Initialize
 
-from ..scenario.calendar import DAYS_PER_MONTH, Calendar
+from ..scenario.calendar import DAYS_PER_MONTH, Calendar, calendar_of
 from ..scenario.checks import initial_channel, initial_mix
+from ..scenario.model import Scenario
 from .allocator import Pool, Queue, set_capacity
 from .environment import Environment, release_waiters
 from .episodes import EpisodeLog
 from .population import Population, poisson_times
-from .resolve import Resolved, Sampler, ScheduleFn, WindowedSchedule
+from .resolve import Resolved, Sampler, ScheduleFn, WindowedSchedule, resolve
 from .rng import Stream, Streams
 
 INF = math.inf
@@ -1132,3 +1133,14 @@ class AmeModel:
     def _ips_release(self, d: float):
         yield self.env.timeout(d)
         self._ips_used -= 1
+
+
+def build_model(scenario: Scenario, seed: int, replication: int, uncertainty: bool = True,
+                drawn: dict[str, float] | None = None) -> AmeModel:
+    """The model of replication ``replication`` of ``scenario``, ready to ``run()``.
+
+    ``drawn`` receives the parameter values drawn for this replication."""
+    cal = calendar_of(scenario)
+    streams = Streams(seed, replication)
+    r = resolve(scenario, streams, cal, uncertainty, drawn)
+    return AmeModel(r, cal, streams)
