@@ -17,23 +17,19 @@ drawn once at its start, so nothing polls: monthly figures come afterwards from 
 
 from __future__ import annotations
 
-import gc
 import math
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import accumulate
 
 import numpy as np
 import simpy
-from simpy.events import Initialize
 
 from ..scenario.calendar import DAYS_PER_MONTH, Calendar, calendar_of
 from ..scenario.checks import initial_channel, initial_mix
 from ..scenario.model import Scenario
 from .allocator import Pool, Queue, set_capacity
-from .environment import Environment, release_waiters
+from .environment import Environment, Journey, paused_gc, release_waiters
 from .episodes import EpisodeLog
 from .population import Population, poisson_times
 from .resolve import Resolved, Sampler, ScheduleFn, WindowedSchedule, resolve
@@ -43,23 +39,6 @@ INF = math.inf
 LEAVES_SUPPORT = ("arbete", "studier", "annan_myndighet")
 #: Exit causes that are the household's own exit (its clock ran out): support ends.
 OWN_EXIT = ("baseline", "effekt")
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector.
-
-    A run leaves no cyclic garbage (reference counting frees finished processes), but the
-    collector would keep traversing every participant and episode kept for the log: a third
-    of the run time at 80,000 participants. Building the tables from that log is alike.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 @dataclass(slots=True)
@@ -107,61 +86,6 @@ class Participant:
     krom_at: float = INF
     sanction_at: float = INF
     fs_unmatched: bool = False  # said to be on support, but no household of the segment was free
-
-
-class _InitializeDone:
-    """Stands for a processed Initialize event: a journey started at once gets None."""
-
-    __slots__ = ()
-    _ok = True
-    _value = None
-
-
-_STARTED = _InitializeDone()
-
-
-class Journey:
-    """Runs one participant's generator exactly as ``env.process`` would, minus the Process
-    event itself.
-
-    A :class:`simpy.Process` is also an event that fires when its generator ends, so other
-    processes can wait for it. Nobody waits for a participant, so that event (scheduled and
-    popped once per participant) is dropped; the generator starts on the same urgent
-    ``Initialize`` event and is resumed on the same events in the same order as a Process.
-    A failed event is thrown into the generator, as SimPy does.
-
-    ``now=True`` starts the generator at once instead of on an Initialize event (one event
-    less per arrival): for a participant created by an arrival process that does nothing
-    else at that instant, this is the same order, because the urgent Initialize would have
-    been the next event processed anyway. (Only simultaneous arrivals could interleave
-    differently: each person now starts before the next is created; their draws come from
-    separate streams.)
-    """
-
-    __slots__ = ("env", "_generator")
-
-    def __init__(self, env: simpy.Environment, generator: Iterator[simpy.Event], now: bool = False):
-        self.env = env
-        self._generator = generator
-        if now:  # start at once, as if its Initialize event were the next one processed
-            self._resume(_STARTED)
-        else:
-            Initialize(env, self)  # type: ignore[arg-type]  (it only needs ``_resume``)
-
-    def _resume(self, event: simpy.Event) -> None:
-        gen = self._generator
-        while True:
-            try:
-                if event._ok:
-                    event = gen.send(event._value)
-                else:
-                    event._defused = True
-                    event = gen.throw(type(event._value)(*event._value.args))
-            except StopIteration:
-                return
-            if event.callbacks is not None:  # not processed yet: resume when it is
-                event.callbacks.append(self._resume)
-                return
 
 
 class StaffRuntime:
