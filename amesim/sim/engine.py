@@ -28,6 +28,7 @@ import simpy
 from ..scenario.calendar import DAYS_PER_MONTH, Calendar, calendar_of
 from ..scenario.checks import initial_channel, initial_mix
 from ..scenario.model import Scenario
+from . import stage_ids
 from .allocator import Pool, Queue, set_capacity
 from .environment import Environment, Journey, paused_gc, release_waiters
 from .episodes import EpisodeLog
@@ -226,23 +227,23 @@ class AmeModel:
             needs = self._staff_needs(m.staff)
             if m.places is not None:
                 places = max(math.floor(m.places + 1e-9), 0)
-                pool = self._pool(f"platser:{m.id}", float(places))
+                pool = self._pool(stage_ids.places_pool(m.id), float(places))
                 self.place_pools[m.id] = (pool, float(places), m.summer_places_factor)
                 needs = [(pool, 1.0), *needs]
             self.queues[m.id] = self._queue(m.id, needs)
             if m.matching is not None:
-                self.matching[m.id] = self._queue(f"matchning:{m.id}", self._staff_needs(m.matching.staff))
+                self.matching[m.id] = self._queue(stage_ids.matching_stage(m.id), self._staff_needs(m.matching.staff))
         self.beredning_q: dict[str, Queue] = {}
         self.case_q: dict[str, Queue] = {}
         self.forum: dict[str, deque[list]] = {}
         for u in r.units:
             if u.beredning.model == "dedicated":
-                self.beredning_q[u.id] = self._queue(f"beredning:{u.id}", self._staff_needs(u.beredning.staff))
+                self.beredning_q[u.id] = self._queue(stage_ids.beredning_stage(u.id), self._staff_needs(u.beredning.staff))
             elif u.beredning.model == "samverkansforum":
                 self.forum[u.id] = deque()
             if u.case_manager is not None:
                 need = [(self.pools[u.case_manager.pool], 1.0 / max(u.case_manager.caseload_per_fte, 1e-12))]
-                self.case_q[u.id] = self._queue(f"handlaggare:{u.id}", need)
+                self.case_q[u.id] = self._queue(stage_ids.case_manager_stage(u.id), need)
 
     # ------------------------------------------------------------------ processes
 
@@ -674,7 +675,7 @@ class AmeModel:
                                           np.array([True]))[0])
                 self._link(p, c, u, t0, row, s, s)
                 if u.case_manager is not None and self.case_q[u.id].take_if_free():
-                    ep = self._episode(p, f"handlaggare:{u.id}", "handlaggare")
+                    ep = self._episode(p, stage_ids.case_manager_stage(u.id), stage_ids.CASE_MANAGER)
                     self.episodes.start[ep] = t0
                     p.case_queue = self.case_q[u.id]
                     self._open_case[p.id] = ep
@@ -683,7 +684,7 @@ class AmeModel:
                     continue
                 placed = None
                 if q.take_if_free():
-                    ep = self._episode(p, m.id, "insats")
+                    ep = self._episode(p, m.id, stage_ids.MEASURE)
                     self.episodes.queued[ep] = self.episodes.start[ep] = began
                     placed = (ep, left, s)
                 Journey(env, self._journey(p, c, u, (m, placed)))
@@ -787,7 +788,7 @@ class AmeModel:
             if result != "continue":
                 return
             mid = self._next_individual(p, u)
-        self._exit(p, "slutfort_uppdrag", "completion", p.path[-1] if p.path else "beredning")
+        self._exit(p, "slutfort_uppdrag", "completion", p.path[-1] if p.path else stage_ids.BEREDNING)
 
     def _referral(self, p: Participant, u: Resolved):
         """Beredning of the referral and a case manager, if the unit has them. True if the
@@ -795,7 +796,7 @@ class AmeModel:
         env = self.env
         b = u.beredning
         if b.model == "samverkansforum":
-            ep = self._episode(p, f"beredning:{u.id}", "beredning")
+            ep = self._episode(p, stage_ids.beredning_stage(u.id), stage_ids.BEREDNING)
             item = [env.event(), False]
             self.forum[u.id].append(item)
             why = yield from self._wait(p, item[0], INF)
@@ -809,13 +810,13 @@ class AmeModel:
                 return False
             eps.outcome[ep] = "decided"
         elif b.model == "dedicated":
-            stream = self.streams[f"durations:beredning:{u.id}"]
-            if not (yield from self._staffed_step(p, self.beredning_q[u.id], "beredning", b.duration_days,
+            stream = self.streams[f"durations:{stage_ids.beredning_stage(u.id)}"]
+            if not (yield from self._staffed_step(p, self.beredning_q[u.id], stage_ids.BEREDNING, b.duration_days,
                                                    stream, "decided")):
                 return False
         if u.case_manager is not None:
             q = self.case_q[u.id]
-            ep = yield from self._acquire(p, q, "handlaggare")
+            ep = yield from self._acquire(p, q, stage_ids.CASE_MANAGER)
             if ep is None:
                 return False
             p.case_queue = q
@@ -917,7 +918,7 @@ class AmeModel:
                 track, idx, side = u.side_track, 0, True
             else:
                 idx += 1
-        self._exit(p, "slutfort_uppdrag", "completion", p.path[-1] if p.path else "beredning")
+        self._exit(p, "slutfort_uppdrag", "completion", p.path[-1] if p.path else stage_ids.BEREDNING)
 
     def _measure(self, p: Participant, m: Resolved, placed: tuple | None = None):
         """Matching (if any), queue, stay. Returns 'continue' or 'exit'. ``placed``: (episode,
@@ -934,11 +935,11 @@ class AmeModel:
             if m.patience_days is not None:
                 patience = max(m.patience_days(self.s_patience[mid]), 0.0)
             if mid in self.matching and placed is None:  # (the waiting list is matched already)
-                stream = self.streams[f"durations:matchning:{mid}"]
-                if not (yield from self._staffed_step(p, self.matching[mid], "matchning",
+                stream = self.streams[f"durations:{stage_ids.matching_stage(mid)}"]
+                if not (yield from self._staffed_step(p, self.matching[mid], stage_ids.MATCHING,
                                                        m.matching.duration_days, stream, "matched", patience)):
                     return "exit"
-            ep = eps.open(p.id, mid, "insats", env.now)  # self._episode, inlined
+            ep = eps.open(p.id, mid, stage_ids.MEASURE, env.now)  # self._episode, inlined
             if placed is not None:  # on the waiting list since before the start
                 eps.queued[ep] = placed[1]
             if q.take_if_free():  # granted at once (no generator for _acquire on the hot path)
