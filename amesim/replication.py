@@ -15,7 +15,8 @@ import pandas as pd
 from .economics import economics_tables
 from .results.tables import episodes_table, fs_spells_table, monthly_table, participants_table
 from .scenario.model import Scenario
-from .sim.engine import build_model, paused_gc
+from .sim import build_model
+from .sim.environment import paused_gc
 
 
 @dataclass
