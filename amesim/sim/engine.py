@@ -133,7 +133,7 @@ class AmeModel(ParticipantJourney, InitialParticipants, Exits, Routing, Counterf
         generators and is freed at once when dropped, instead of by a garbage collection.
         The logs (participants, episodes, capacity, population) are kept; the model cannot
         run further."""
-        pending = [event for *_, event in self.env._queue]  # events hold the generators waiting on them
+        pending = self.env.scheduled()  # events hold the generators waiting on them
         pending += self.resources.pending()
         release_waiters(pending)
         self.env.close()

@@ -79,6 +79,10 @@ class Environment(simpy.Environment):
                 raise exc
         self._now = self.now = at
 
+    def scheduled(self) -> list[Event]:
+        """The events still on the calendar, in heap order (a finished run's leftovers)."""
+        return [event for *_, event in self._queue]
+
     def close(self) -> None:
         """Drop the calendar and the event classes bound to this environment (SimPy's
         ``bind_early``: each holds the environment, a reference cycle), so a finished

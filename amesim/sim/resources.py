@@ -137,8 +137,7 @@ class Resources:
         pending: list = []
         for q in [*self.queues.values(), *self.matching.values(), *self.beredning_q.values(),
                   *self.case_q.values()]:
-            pending += [req for *_, req in q._heap]
-            q._heap.clear()
+            pending += q.drain()
         for items in self.forum.values():
             pending += [item[0] for item in items]
             items.clear()
