@@ -64,7 +64,7 @@ class Resources:
             fte = max(sp.fte, 0.0)
             persons = sp.persons or max(int(math.ceil(fte - 1e-9)), 1)
             vac = min(max(sp.vacation_weeks_in_summer, 0.0) * 7 / summer_len, 1.0)
-            self.staff[sp.id] = StaffRuntime(self._pool(sp.id, fte), fte, persons, vac)
+            self.staff[sp.id] = StaffRuntime(self._add_pool(sp.id, fte), fte, persons, vac)
         self._summer_on = False
         self.place_pools: dict[str, tuple[Pool, float, float]] = {}
         self.queues: dict[str, Queue] = {}
@@ -73,35 +73,35 @@ class Resources:
             needs = self._staff_needs(m.staff)
             if m.places is not None:
                 places = max(math.floor(m.places + 1e-9), 0)
-                pool = self._pool(stage_ids.places_pool(m.id), float(places))
+                pool = self._add_pool(stage_ids.places_pool(m.id), float(places))
                 self.place_pools[m.id] = (pool, float(places), m.summer_places_factor)
                 needs = [(pool, 1.0), *needs]
-            self.queues[m.id] = self._queue(m.id, needs)
+            self.queues[m.id] = self._add_queue(m.id, needs)
             if m.matching is not None:
-                self.matching[m.id] = self._queue(stage_ids.matching_stage(m.id), self._staff_needs(m.matching.staff))
+                self.matching[m.id] = self._add_queue(stage_ids.matching_stage(m.id), self._staff_needs(m.matching.staff))
         self.beredning_q: dict[str, Queue] = {}
         self.case_q: dict[str, Queue] = {}
         self.forum: dict[str, deque[list]] = {}
         for u in r.units:
             if u.beredning.model == "dedicated":
-                self.beredning_q[u.id] = self._queue(stage_ids.beredning_stage(u.id), self._staff_needs(u.beredning.staff))
+                self.beredning_q[u.id] = self._add_queue(stage_ids.beredning_stage(u.id), self._staff_needs(u.beredning.staff))
             elif u.beredning.model == "samverkansforum":
                 self.forum[u.id] = deque()
             if u.case_manager is not None:
                 need = [(self.pools[u.case_manager.pool], 1.0 / max(u.case_manager.caseload_per_fte, 1e-12))]
-                self.case_q[u.id] = self._queue(stage_ids.case_manager_stage(u.id), need)
+                self.case_q[u.id] = self._add_queue(stage_ids.case_manager_stage(u.id), need)
 
     def _log_capacity(self, pool: Pool, capacity: float) -> None:
         self.capacity_log.append((self.env.now, pool.id, capacity))
 
-    def _pool(self, ident: str, capacity: float) -> Pool:
+    def _add_pool(self, ident: str, capacity: float) -> Pool:
         p = Pool(ident, capacity)
         p.on_change = self._log_capacity
         self.pools[ident] = p
         self.capacity_log.append((self.cal.t0, ident, capacity))
         return p
 
-    def _queue(self, ident: str, needs: list[tuple[Pool, float]]) -> Queue:
+    def _add_queue(self, ident: str, needs: list[tuple[Pool, float]]) -> Queue:
         self.stage_needs[ident] = [(p.id, a) for p, a in needs]
         return Queue(self.env, ident, needs)
 
