@@ -13,6 +13,7 @@ from .environment import Journey
 from .participant import Participant
 
 if TYPE_CHECKING:
+    from ..scenario.calendar import Calendar
     from .allocator import Queue
     from .environment import Environment
     from .episodes import EpisodeLog
@@ -26,7 +27,7 @@ class InitialParticipants:
 
     env: Environment
     r: Resolved
-    cal: object
+    cal: Calendar
     streams: Streams
     pop: Population
     episodes: EpisodeLog

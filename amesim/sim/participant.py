@@ -155,6 +155,8 @@ class CounterfactualClock:
         return 1.0 + (ratio - 1.0) * share
 
     def _set_deadline(self, p: Participant, now: float) -> None:
+        """The deadline from ``now``: the clock running out (the end of the household's spell
+        too), KROM or a sanction, whichever comes first."""
         t, why = p.support_end(now), "baseline"
         if p.fs_row >= 0 and p.exit_day is None:  # the household's spell ends with the clock
             self.pop.set_end(p.fs_row, t)
