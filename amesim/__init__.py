@@ -17,9 +17,9 @@ from .experiments import (
     paired_differences,
     run_experiment,
 )
+from .replication import run_replication
 from .runner import run_to_dir, simulate
 from .scenario import ScenarioError, load_scenario
-from .sim import run_replication
 from .version import __version__
 
 __all__ = [

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from .replication import ReplicationResult, run_replication
 from .results.run_folder import RunFolder
 from .results.store import ResultStore
 from .scenario import LoadedScenario, Scenario
-from .sim import ReplicationResult, run_replication
 from .version import __version__
 
 TABLES = ("participants", "episodes", "fs_spells", "monthly")

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import yaml
 
+from amesim.replication import run_replication
 from amesim.scenario import Scenario
 from amesim.scenario.loader import scenario_from_dict
-from amesim.sim.replication import build_model, run_replication
+from amesim.sim import build_model
 from benchmarks.ame_lite import AmeLite, LiteResult, window_mean
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from amesim.sim.replication import run_replication  # noqa: E402
+from amesim.replication import run_replication  # noqa: E402
 from benchmarks.ame_lite import AmeLite, run_simpy  # noqa: E402
 from benchmarks.ame_lite_amesim import scenario  # noqa: E402
 from benchmarks.run import table  # noqa: E402

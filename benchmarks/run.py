@@ -245,7 +245,7 @@ def scale_point(ppy: float, years: float, reps: int) -> dict[str, Any]:
     """
     import numpy as np
 
-    from amesim.sim.replication import run_replication
+    from amesim.replication import run_replication
     from benchmarks.workloads import scaled
 
     sc = scaled(ppy, years)
@@ -309,7 +309,7 @@ def print_scaling(points: list[dict[str, Any]]) -> None:
 
 def solo(ppy: float, years: float, reps: list[int]) -> float:
     """Run some replications alone in this process once stdin says go; return the wall time."""
-    from amesim.sim.replication import run_replication
+    from amesim.replication import run_replication
     from benchmarks.workloads import scaled
 
     sc = scaled(ppy, years)
@@ -360,7 +360,7 @@ def _timed_engine(make: Callable[[], Any], sc: Any, reps: int, warm: Any) -> tup
 def parallel(ppy: float, years: float, reps: int) -> dict[str, Any]:
     """Serial vs all local cores: amesim's own executors (``amesim.experiments.executors``,
     what ``amesim run --jobs N`` / ``--dask-local N`` use) if present, else a minimal harness."""
-    from amesim.sim.replication import run_replication
+    from amesim.replication import run_replication
     from benchmarks.workloads import scaled
 
     sc = scaled(ppy, years)
@@ -403,7 +403,7 @@ class _HarnessPool:
         self.pool = ProcessPoolExecutor(max_workers=workers)
 
     def __call__(self, sc: Any, seed: int, reps: list[int]) -> list[Any]:
-        from amesim.sim.replication import run_replication
+        from amesim.replication import run_replication
 
         return list(self.pool.map(run_replication, [sc] * len(reps), [seed] * len(reps), reps))
 
@@ -423,7 +423,7 @@ class _HarnessDask:
         self.client = Client(self.cluster)
 
     def __call__(self, sc: Any, seed: int, reps: list[int]) -> list[Any]:
-        from amesim.sim.replication import run_replication
+        from amesim.replication import run_replication
 
         n = len(reps)
         return self.client.gather(self.client.map(run_replication, [sc] * n, [seed] * n, reps,

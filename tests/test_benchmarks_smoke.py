@@ -74,7 +74,7 @@ def test_theoretical_mean_is_erlang_c() -> None:
 
 
 def test_replication_phase_timings_cover_the_replication() -> None:
-    from amesim.sim.replication import run_replication
+    from amesim.replication import run_replication
 
     t: dict[str, float] = {}
     res = run_replication(scenario(CFG), 1, 0, timings=t)

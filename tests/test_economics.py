@@ -17,10 +17,11 @@ import pytest
 import yaml
 
 from amesim.economics import economics_tables
+from amesim.replication import ReplicationResult, run_replication
 from amesim.results.summary import summarise
 from amesim.scenario import Scenario, load_scenario, scenario_from_dict
-from amesim.sim import ReplicationResult, build_model, run_replication
-from amesim.sim.calendar import horizon_days
+from amesim.scenario.calendar import horizon_days
+from amesim.sim import build_model
 
 FIX = Path(__file__).parent / "fixtures"
 SMALL = FIX / "small.yaml"

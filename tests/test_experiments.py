@@ -26,9 +26,9 @@ from amesim.experiments import (
     scenario_keys,
 )
 from amesim.experiments.precision import run_until_precise
+from amesim.replication import run_replication
 from amesim.runner import RunSession, run_to_dir
 from amesim.scenario import load_scenario
-from amesim.sim import run_replication
 from tests.report_helpers import FIXTURE, scenario_file
 
 TABLES = ("participants", "episodes", "fs_spells", "monthly", "costs", "kpis", "parameters")

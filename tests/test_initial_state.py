@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from amesim.cli import main
+from amesim.replication import run_replication
 from amesim.scenario import scenario_from_dict
-from amesim.sim import build_model, run_replication
+from amesim.sim import build_model
 
 from .scenario_factory import base_dict
 from .test_sim_core import check_invariants

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from amesim.replication import run_replication
 from amesim.scenario import load_scenario, scenario_from_dict
-from amesim.sim import build_model, run_replication
+from amesim.sim import build_model
 
 from .scenario_factory import base_dict
 

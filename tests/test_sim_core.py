@@ -13,10 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
+from amesim.replication import run_replication
 from amesim.scenario import load_scenario, scenario_from_dict
-from amesim.sim import build_model, run_replication
+from amesim.scenario.calendar import horizon_days
+from amesim.sim import build_model
 from amesim.sim.allocator import EPS
-from amesim.sim.calendar import horizon_days
 
 from .scenario_factory import base_dict, mmc_dict, scenarios
 
@@ -249,7 +250,7 @@ def test_schedule_on_grid_equals_pointwise(base, changes, trend, months, window)
     function (changes in the given order, trend, months, a channel's start/end window)."""
     import datetime as dt
 
-    from amesim.sim.calendar import Calendar
+    from amesim.scenario.calendar import Calendar
     from amesim.sim.resolve import ScheduleFn, WindowedSchedule
 
     cal = Calendar(dt.date(2021, 1, 1), 365.0, 3652.0, "06-15", "08-15")

@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..results.intervals import integral
 from ..results.tables import Labels
-from ..sim.calendar import DAYS_PER_MONTH, Calendar
+from ..scenario.calendar import DAYS_PER_MONTH, Calendar
 
 COLUMNS = ["replication", "year", "line", "payer", "board", "sek"]
 KOMMUNEN = "kommunen"

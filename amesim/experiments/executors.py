@@ -24,9 +24,9 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
+from ..replication import ReplicationResult, run_replication
 from ..runner import serial_executor
 from ..scenario import Scenario
-from ..sim import ReplicationResult, run_replication
 
 
 def _run_one(scenario: Scenario, seed: int, rep: int, uncertainty: bool) -> ReplicationResult:

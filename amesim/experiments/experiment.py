@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..replication import ReplicationResult
 from ..results.store import atomic_write_text
 from ..runner import RunInfo, RunSession
 from ..scenario import LoadedScenario, load_scenario
-from ..sim import ReplicationResult
 from ..version import __version__
 from .compare import comparison_table
 from .executors import Engine, SerialEngine

@@ -25,8 +25,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..replication import ReplicationResult
 from ..results.store import ResultStore
-from ..sim import ReplicationResult
 
 # The two numbers planners ask for first: the cost of försörjningsstöd and the share of
 # exits to work or studies.

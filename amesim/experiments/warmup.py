@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..scenario import LoadedScenario
-from ..sim.calendar import DAYS_PER_MONTH
+from ..scenario.calendar import DAYS_PER_MONTH
 from .executors import Engine, SerialEngine
 
 

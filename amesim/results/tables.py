@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.arrays import ArrowStringArray
 
+from ..sim import stage_ids
 from ..sim.engine import AmeModel, paused_gc
 from .intervals import mean_over
 
@@ -292,7 +293,7 @@ def monthly_table(m: AmeModel, rep: int, participants: pd.DataFrame, episodes: p
         for pool, amount in m.stage_needs[st]:
             staff_load[pool].append((start[ss], stop[ss], amount))
     # samverkansforum: waiting for the next meeting
-    forum = {st for st in stage.values if st.startswith("beredning:") and st not in m.stage_needs}
+    forum = {st for st in stage.values if stage_ids.split(st)[0] == stage_ids.BEREDNING and st not in m.stage_needs}
     for st in sorted(forum):
         sel = stage.eq(st)
         add("queue", st, mean_over(queued[sel], qend[sel], None, edges))
@@ -307,8 +308,8 @@ def monthly_table(m: AmeModel, rep: int, participants: pd.DataFrame, episodes: p
         available = mean_over(ts[:-1][ok], ts[1:][ok], cs[ok], edges)
         loads = staff_load.get(pool, [])
         used = np.zeros(len(months))
-        if pool.startswith("platser:"):
-            measure = pool.split(":", 1)[1]
+        measure = stage_ids.places_measure(pool)
+        if measure is not None:
             loads = []  # one place per person in the measure, whatever its needs list says
             if measure in in_stage:  # so its occupancy
                 used += in_stage[measure]
@@ -317,8 +318,8 @@ def monthly_table(m: AmeModel, rep: int, participants: pd.DataFrame, episodes: p
                 loads = [(start[sel], stop[sel], 1.0)]
         for s_, e_, a in loads:
             used += mean_over(s_, e_, np.full(len(s_), a), edges)
-        kind = "occupancy" if pool.startswith("platser:") else "utilisation"
-        entity = pool.split(":", 1)[1] if pool.startswith("platser:") else pool
+        kind = "utilisation" if measure is None else "occupancy"
+        entity = pool if measure is None else measure
         with np.errstate(invalid="ignore", divide="ignore"):
             add(kind, entity, np.where(available > 0, used / available, np.nan))
         add("available_places" if kind == "occupancy" else "available_fte", entity, available)

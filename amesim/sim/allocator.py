@@ -91,6 +91,12 @@ class Queue:
             # Removing the head may let the next one in.
             dispatch([self])
 
+    def drain(self) -> list[Request]:
+        """Forget every waiting request when a run has ended, and return them."""
+        waiting = [req for *_, req in self._heap]
+        self._heap.clear()
+        return waiting
+
     def _take(self) -> None:
         for p, a in self.needs:
             p.used += a

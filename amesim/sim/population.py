@@ -15,7 +15,7 @@ import heapq
 
 import numpy as np
 
-from .calendar import DAYS_PER_MONTH, Calendar
+from ..scenario.calendar import DAYS_PER_MONTH, Calendar
 from .resolve import Resolved, ScheduleFn
 from .rng import Stream, Streams
 

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
+from ..scenario.calendar import Calendar
 from ..scenario.model import Scenario, Schedule
 from ..scenario.values import Dist, Quantity
-from .calendar import Calendar
 from .rng import Stream, Streams
 
 
