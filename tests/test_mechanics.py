@@ -353,3 +353,32 @@ def test_bollebygd_effect_on_households_lies_within_the_evidence() -> None:
         values.append(k[(k["kpi"] == "fs_households_change_share") & (k["period"] == "total")]["value"].item())
     mean = float(np.mean(values))
     assert -0.056 <= mean <= 0.0, mean
+
+
+# --------------------------------------------------------------------------- process units
+
+
+@pytest.mark.parametrize(("first", "expected"), [
+    ("intro", "intro>service>after"),       # not on the track: the whole track follows
+    ("service", "service>after"),           # on the track: it goes on after it
+])
+def test_a_direct_assignment_to_a_process_unit_goes_on_along_its_track(first: str,
+                                                                       expected: str) -> None:
+    """A channel's first_measure into a process-oriented unit is followed by the unit's
+    sequence (it used to end the assignment: a process unit has no routing rules)."""
+    d = base_dict()
+    d["channels"][0].update(first_measure=first, rate_per_month=5)
+    d["staff"][0]["fte"] = 50
+    fixed = {"dist": "fixed", "value": 5}
+    d["measures"] += [
+        {"id": "intro", "kind": "kartlaggning", "unit": "u", "duration_days": fixed},
+        {"id": "after", "kind": "coaching", "unit": "u", "duration_days": fixed,
+         "on_completion": {"slutfort_uppdrag": 1.0}},
+    ]
+    d["measures"][0]["on_completion"] = {}
+    d["measures"][0]["duration_days"] = fixed
+    d["units"][0]["sequence"] = ["service", "after"]
+    p = run_replication(scenario_from_dict(d), 0, 0).participants
+    done = p[p["exit_day"].notna()]
+    assert len(done) > 20
+    assert (done["path"] == expected).all(), done["path"].value_counts()

@@ -132,8 +132,12 @@ class ParticipantJourney:
                 first = None  # the measure the referrer assigns takes nobody now: usual way in
             if first is None and not (yield from self._referral(p, u)):
                 return
-            if u.process_model == "process" and first is None:
-                yield from self._process_track(p, u)
+            if u.process_model == "process":
+                # A process unit's track, also after a measure the referrer assigned directly
+                # (it goes on after that measure if it is on the track, else from the start).
+                if first is not None and (yield from self._measure(p, self.measures[first])) != "continue":
+                    return
+                yield from self._process_track(p, u, first)
                 return
             mid = first if first is not None else self._next_individual(p, u)
         # The individual model: measures chosen one at a time by the unit's routing. (Inline,
