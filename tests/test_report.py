@@ -339,10 +339,11 @@ def test_forest_figure_colours_better_worse_unclear() -> None:
     by_label = dict(zip(tr.y, zip(tr.x, tr.marker.color, tr.customdata, strict=True), strict=True))
     x, color, hover = by_label["Kostnad för försörjningsstöd"]
     assert x == pytest.approx(10.0) and color == F.BAD and "+1,0" in hover and "miljoner kronor" in hover
-    assert by_label["Andel avslut till arbete eller studier"][1] == F.GOOD
-    assert "procentenheter" in by_label["Andel avslut till arbete eller studier"][2]
+    lab = ReportLabels()
+    assert by_label[lab.kpi("share_work_studies")][1] == F.GOOD
+    assert "procentenheter" in by_label[lab.kpi("share_work_studies")][2]
     assert by_label["Avslut"][1] == F.NEUTRAL  # no better direction
-    assert by_label["Kommunens nettokostnad"][1] == F.NEUTRAL  # CI spans zero
+    assert by_label[lab.kpi("net_municipal_cost_sek")][1] == F.NEUTRAL  # CI spans zero
     x_wait = by_label["Väntetid till första insats (dagar)"][0]
     assert x_wait == pytest.approx(100.0)  # +500 % drawn at the edge of the capped axis
     assert any("500" in t for t in tr.text)
@@ -437,7 +438,7 @@ def test_run_report_is_self_contained_and_complete(run_dir: Path) -> None:
     assert len(ids) >= 9 and len(set(ids)) == len(ids)
     assert "section-error" not in html
     for word in ("Det viktigaste", "Deltagare per år", "Avslut till arbete eller studier", "Försörjningsstöd per år",
-                 "Kommunens nettokostnad per år", "konfidensintervall", "Antaganden och källor", "Om beräkningen",
+                 "Kommunens samlade nettokostnad per år", "konfidensintervall", "Antaganden och källor", "Om beräkningen",
                  "Uppvärmning", "Replikeringar och slumptal", "Students t", "SHA-256"):
         assert word in html, word
     assert re.search(r"Mellan [\d ,\u00a0]+ och [\d ,\u00a0]+ miljoner kronor per år", html)

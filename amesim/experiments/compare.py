@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..economics.catalogue import headline
+
 COLUMNS = [
     "base", "alternative", "kpi", "period", "unit", "better", "n", "mean_base",
     "mean_alternative", "mean_diff", "ci_low", "ci_high", "sd_diff", "share_better",
@@ -20,8 +22,7 @@ COLUMNS = [
 ]
 
 # The differences printed after `amesim compare` (all are in comparison.csv).
-HEADLINE_KPIS = ("net_municipal_cost_sek", "fs_cost_sek", "ame_cost_sek", "share_work_studies",
-                 "fs_households", "wait_days_mean")
+HEADLINE_KPIS = headline("cli_compare")
 
 
 def paired_differences(base: pd.DataFrame, alternative: pd.DataFrame, base_key: str = "base",

@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..economics.catalogue import headline
 from . import fmt
 from .data import band, fill_replications
 from .labels import EXIT_ORDER, ReportLabels, kpi_better, kpi_format
@@ -366,11 +367,7 @@ def capacity_figure(summary: pd.DataFrame, labels: ReportLabels, period: str = "
 
 # --------------------------------------------------------------------------- comparison
 
-COMPARISON_KPIS = (
-    "participants", "exits", "share_work_studies", "share_work_studies_6m", "wait_days_mean",
-    "days_in_programme_mean", "fs_households", "fs_long_term_households", "fs_cost_sek",
-    "ame_cost_sek", "net_municipal_cost_sek", "cost_per_exit_work_studies_sek",
-)
+COMPARISON_KPIS = headline("forest")
 
 
 def forest_figure(comparison: pd.DataFrame, labels: ReportLabels, kpis: tuple[str, ...] | list[str] = COMPARISON_KPIS,

@@ -13,19 +13,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..economics.catalogue import headline, per_year
 from ..results.summary import t_interval
 from . import fmt
 from .data import Window, band, fill_replications, headline_periods, per_replication_kpi
 from .labels import EXIT_ORDER, ReportLabels, kpi_better, kpi_format
 from .page import e
 
-KEY_KPIS = (
-    "participants", "new_participants", "exits", "share_work_studies", "share_work_studies_6m",
-    "returns_fs_12m_share", "wait_days_mean", "days_in_programme_mean", "participants_per_fte",
-    "fs_households", "fs_long_term_households", "fs_cost_sek", "fs_savings_sek", "ame_cost_sek",
-    "net_municipal_cost_sek", "cost_per_exit_work_studies_sek",
-)
-CARD_KPIS = ("participants", "share_work_studies", "fs_cost_sek", "net_municipal_cost_sek")
+KEY_KPIS = headline("key_table")
+CARD_KPIS = headline("run_cards")
+COMPARE_CARD_KPIS = headline("compare_cards")
 
 
 @dataclass
@@ -47,7 +44,7 @@ def stat(values: pd.Series | np.ndarray) -> Stat:
 
 def headline(kpis: pd.DataFrame, kpi: str, window: Window | None) -> pd.Series:
     """Per-replication headline value: shares over the whole period, others per year."""
-    if kpi_format(kpi) == "share" or kpi.endswith("_mean"):
+    if not per_year(kpi):
         return kpis[(kpis["kpi"] == kpi) & (kpis["period"].astype(str) == "total")].set_index("replication")["value"]
     return per_replication_kpi(kpis, kpi, headline_periods(kpis, window))
 
@@ -76,7 +73,7 @@ def value_html(parts: tuple[str, str]) -> str:
 
 def card_sentence(kpi: str, st: Stat, lab: ReportLabels, threshold: int, diff: bool = False) -> str:
     f = kpi_format(kpi)
-    per = "" if f == "share" or kpi.endswith("_mean") else lab.sv_en("per år", "per year")
+    per = lab.sv_en("per år", "per year") if per_year(kpi) else ""
     if f == "share" and diff:
         lo, hi = 100 * st.lo, 100 * st.hi
         if not (np.isfinite(lo) and np.isfinite(hi)):
@@ -89,12 +86,7 @@ def card_sentence(kpi: str, st: Stat, lab: ReportLabels, threshold: int, diff: b
 
 
 def card_title(kpi: str, lab: ReportLabels) -> str:
-    return {
-        "participants": lab.sv_en("Deltagare per år", "Participants per year"),
-        "share_work_studies": lab.sv_en("Avslut till arbete eller studier", "Exits to work or studies"),
-        "fs_cost_sek": lab.sv_en("Försörjningsstöd per år", "Social assistance per year"),
-        "net_municipal_cost_sek": lab.sv_en("Kommunens nettokostnad per år", "Net municipal cost per year"),
-    }.get(kpi, lab.kpi(kpi))
+    return lab.kpi_short(kpi)
 
 
 def cards_html(kpis: pd.DataFrame | None, window: Window | None, lab: ReportLabels, threshold: int) -> str:
@@ -137,7 +129,7 @@ def diff_cards_html(base_kpis: pd.DataFrame, alt_kpis: pd.DataFrame, window: Win
                     threshold: int) -> str:
     """Cards of paired differences (alternative − base) per replication, with a verdict."""
     out = []
-    for kpi in CARD_KPIS:
+    for kpi in COMPARE_CARD_KPIS:
         b, a = headline(base_kpis, kpi, window), headline(alt_kpis, kpi, window)
         d = (a - b).dropna()
         if d.empty:
