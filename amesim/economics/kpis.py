@@ -418,6 +418,7 @@ def _cost_kpis(out: _Rows, per: _Periods, r: Any, spells: pd.DataFrame, costs: p
     out.add("ame_cost_sek", ame)
     out.add("subsidy_net_cost_sek", subsidy)
     out.add("external_funding_sek", funding)
+    out.add("ame_net_cost_sek", ame + subsidy - funding)
     out.add("net_municipal_cost_sek", net)
     out.add("cost_per_exit_work_studies_sek", _ratio(ame + subsidy - funding, exits_ws))
     for other in sorted(set(payer.values) - {KOMMUNEN}):
