@@ -16,6 +16,7 @@ from typing import Any
 
 from ..economics.catalogue import EXIT_ORDER, UNITS, better_of, format_of, lookup
 from .fmt import check_lang
+from .vocabulary import VALUE_SV
 
 __all__ = ["EXIT_ORDER", "Labels", "ReportLabels", "kpi_better", "kpi_format", "pretty_id"]
 
@@ -32,7 +33,7 @@ _T: dict[str, dict[str, str]] = {
     "status.forsorjningsstod": {"sv": "Försörjningsstöd", "en": "Social assistance"},
     "status.ovrigt": {"sv": "Övrigt", "en": "Other"},
     # channel kinds
-    "channel.ekonomiskt_bistand": {"sv": "Ekonomiskt bistånd", "en": "Social assistance office"},
+    "channel.ekonomiskt_bistand": {"sv": "Försörjningsstöd (socialtjänsten)", "en": "Social assistance office"},
     "channel.arbetsformedlingen": {"sv": "Arbetsförmedlingen", "en": "Public Employment Service (AF)"},
     "channel.forsakringskassan": {"sv": "Försäkringskassan", "en": "Social Insurance Agency (FK)"},
     "channel.kaa": {"sv": "KAA (kommunala aktivitetsansvaret)", "en": "KAA (municipal youth activity duty)"},
@@ -105,7 +106,7 @@ _T: dict[str, dict[str, str]] = {
     "metric.arrivals": {"sv": "Nya deltagare", "en": "New participants"},
     "metric.exits": {"sv": "Avslut", "en": "Exits"},
     "metric.fs_cost": {"sv": "Kostnad för försörjningsstöd", "en": "Cost of social assistance"},
-    "metric.fs_long_term": {"sv": "Långvarigt biståndsmottagande hushåll", "en": "Long-term recipient households"},
+    "metric.fs_long_term": {"sv": "Hushåll med långvarigt försörjningsstöd", "en": "Long-term recipient households"},
     "metric.wait_days": {"sv": "Väntetid", "en": "Waiting time"},
 }
 
@@ -146,6 +147,7 @@ class ReportLabels:
     lang: str = "sv"
     names: dict[str, dict[str, str]] = field(default_factory=dict)  # section -> id -> label
     kinds: dict[str, dict[str, str]] = field(default_factory=dict)  # section -> id -> kind
+    ids: dict[str, set[str]] = field(default_factory=dict)  # section -> every id in it
 
     def __post_init__(self) -> None:
         check_lang(self.lang)
@@ -167,6 +169,7 @@ class ReportLabels:
                 if not isinstance(it, Mapping) or "id" not in it:
                     continue
                 iid = str(it["id"])
+                lab.ids.setdefault(section, set()).add(iid)
                 if it.get("name"):
                     names[iid] = str(it["name"])
                 k = kind_key.get(section)
@@ -183,6 +186,8 @@ class ReportLabels:
             for section, items in theirs.items():
                 for k, v in items.items():
                     mine.setdefault(section, {}).setdefault(k, v)
+        for section, idents in other.ids.items():
+            self.ids.setdefault(section, set()).update(idents)
         return self
 
     # ------------------------------------------------------------------ basics
@@ -230,6 +235,30 @@ class ReportLabels:
 
     def funding(self, ident: str) -> str:
         return self._item("economics.funding", ident, None)
+
+    _SECTIONS = (("segments", "segment"), ("measures", "measure"), ("channels", "channel"), ("units", "unit"),
+                 ("staff", "pool"), ("economics.funding", "funding"))
+
+    def is_ident(self, x: str) -> bool:
+        """Whether ``x`` is an id this report can name (a scenario item, a reason, a value)."""
+        return (x in EXIT_ORDER or x in VALUE_SV or any(x in self.ids.get(s, ()) for s, _ in self._SECTIONS)
+                or any(f"{p}.{x}" in _T for p in ("channel", "measure", "role", "payer", "board", "status")))
+
+    def ident(self, x: str) -> str:
+        """Any id or enumerated value of a scenario as words: an exit reason, a segment,
+        measure, channel, unit or staff pool by its name, a kind, role or payer, a value such
+        as 'longest'; otherwise the id made readable."""
+        if x in EXIT_ORDER:
+            return self.exit_reason(x)
+        for section, kind in self._SECTIONS:
+            if x in self.ids.get(section, ()) or x in self.names.get(section, {}):
+                return getattr(self, kind)(x)
+        if x in VALUE_SV:
+            return VALUE_SV[x] if self.lang == "sv" else x
+        for prefix in ("channel", "measure", "role", "payer", "board", "status"):
+            if f"{prefix}.{x}" in _T:
+                return self.t(f"{prefix}.{x}")
+        return pretty_id(x)
 
     def exit_reason(self, reason: str | None) -> str:
         if reason is None or reason == "" or reason == "kvar":
