@@ -49,7 +49,7 @@ p.lead{font-size:1.05rem;color:var(--muted);margin:.2rem 0 .8rem;max-width:60rem
 .card .ci{font-size:.9rem;color:var(--muted);margin:.2rem 0}
 .card .card-note{font-size:.85rem;color:var(--muted);margin-top:.5rem}
 .card.good{border-left-color:var(--good)}.card.bad{border-left-color:var(--bad)}.card.unclear{border-left-color:#95a5a6}
-.badge{display:inline-block;font-size:.8rem;font-weight:700;padding:.1rem .5rem;border-radius:99px;color:#fff;vertical-align:middle}
+.badge{display:inline-block;white-space:nowrap;font-size:.8rem;font-weight:700;padding:.1rem .5rem;border-radius:99px;color:#fff;vertical-align:middle}
 .badge.good{background:var(--good)}.badge.bad{background:var(--bad)}.badge.unclear{background:#7f8c8d}
 .plot{width:100%;min-height:320px}
 .figure{margin:.6rem 0 1.4rem}

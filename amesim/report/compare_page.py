@@ -37,6 +37,7 @@ from .fragments import KEY_KPIS, Stat, diff_cards_html, verdict
 from .labels import ReportLabels, kpi_format
 from .methods import assumptions_html, methods_html
 from .page import BuiltPage, Page, PageType, e
+from .references import references_html
 
 
 def compute_comparison(cd: CompareData) -> pd.DataFrame:
@@ -150,7 +151,8 @@ def overview(v: CompareView) -> str:
 
 def changes(v: CompareView) -> str:
     cd, sv, names, base = v.cd, v.sv, v.names, v.base
-    out = []
+    out: list[str] = []
+    sources: list[str] = []
     for alt in cd.alternatives:
         a = cd.runs[alt]
         if not (a.scenario and base.scenario):
@@ -164,7 +166,7 @@ def changes(v: CompareView) -> str:
         chosen = f'<span class="ci">{e(sv("scenariots val", "set by the scenario"))}</span>'
         rows = "".join(f'<tr><td>{e(r.parameter)}<span class="ci"><code>{e(r.field)}</code></span></td>'
                        f"<td>{e(r.base)}</td><td>{e(r.alternative)}</td>"
-                       f"<td>{e(r.source) if r.source else (chosen if r.choice else nosrc)}</td></tr>"
+                       f"<td>{f'<span class=src>{e(r.source)}</span>' if r.source else (chosen if r.choice else nosrc)}</td></tr>"
                        for r in t.itertuples())
         table = (f'<div class="scroll"><table><thead><tr><th>{e(sv("Parameter", "Parameter"))}</th>'
                  f'<th>{e(names[cd.base])}</th><th>{e(names[alt])}</th><th>{e(sv("Källa", "Source"))}</th></tr></thead>'
@@ -173,7 +175,8 @@ def changes(v: CompareView) -> str:
             table = (f'<details><summary>{e(sv(f"Visa alla {len(t)} ändringar", f"Show all {len(t)} changes"))}'
                      f"</summary>{table}</details>")
         out.append(table)
-    return "".join(out) or v.page.missing("run.json")
+        sources.extend(t["source"])
+    return "".join(out) + references_html(sources, v.lab) if out else v.page.missing("run.json")
 
 
 def differences(v: CompareView) -> str:

@@ -190,7 +190,7 @@ def monthly_frame(rd: RunData, lab: Labels) -> pd.DataFrame | None:
     return pd.DataFrame({
         sv("Mått", "Metric"): [lab.metric(x) for x in s["metric"]],
         sv("Avser", "Entity"): [lab.entity(a, b) if b else "" for a, b in zip(s["metric"], s["entity"], strict=True)],
-        "metric": s["metric"], "entity": s["entity"],
+        sv("Mått, id", "Metric id"): s["metric"], sv("Avser, id", "Entity id"): s["entity"],
         sv("Månad", "Month"): pd.to_datetime(s["month"]),
         sv("Medelvärde", "Mean"): s["mean"], sv("95 % KI, låg", "95% CI low"): s["lo"],
         sv("95 % KI, hög", "95% CI high"): s["hi"],
@@ -328,7 +328,7 @@ def write_excel(path: Path, runs: dict[str, RunData], labels: Labels, comparison
             sheet(sv("Avslut", "Exits") + tag, x, list(x.columns[3:6]), _kpi_formats(x["id"]))
         m = monthly_frame(rd, lab)
         if m is not None:
-            fmts = ["share" if _MONTHLY_UNITS.get(k) == "share" else "number" for k in m["metric"]]
+            fmts = ["share" if _MONTHLY_UNITS.get(k) == "share" else "number" for k in m[m.columns[2]]]
             sheet(sv("Månadsdata", "Monthly") + tag, m, list(m.columns[5:8]), fmts, {m.columns[4]: "yyyy-mm"})
         if rd.scenario:
             try:

@@ -42,14 +42,21 @@ def card_title(kpi: str, lab: ReportLabels) -> str:
     return lab.kpi_short(kpi)
 
 
-def cell(mean: float, lo: float, hi: float, f: str, lab: ReportLabels, threshold: int) -> str:
-    one = fmt.formatter(f, lab.lang, threshold, 1 if f == "number" else 0)
+def cell(mean: float, lo: float, hi: float, f: str, lab: ReportLabels, threshold: int,
+         bounds: tuple[float, float] | None = None) -> str:
+    """A table cell: the mean, and its 95 % interval underneath (cut to ``bounds``: a share's
+    t interval from few values can reach below 0 % or above 100 %)."""
+    small_share = f == "share" and np.isfinite(mean) and abs(mean) < 0.1  # '0,2 %', not '0 %'
+    decimals = 1 if f == "number" or small_share else 0
+    one = fmt.formatter(f, lab.lang, threshold, decimals)
     main = one(mean)
     if f == "count" and fmt.is_suppressed(mean, threshold):
         return f'<td class="num">{e(main)}</td>'
     if np.isfinite(lo) and np.isfinite(hi) and abs(hi - lo) <= 1e-9 * max(1.0, abs(mean)):
         lo = hi = np.nan  # a fixed amount has no interval worth printing
-    ci = fmt.interval(lo, hi, f, lab.lang, threshold, 1 if f == "number" else 0)
+    if bounds is not None:
+        lo, hi = np.clip(lo, *bounds), np.clip(hi, *bounds)
+    ci = fmt.interval(lo, hi, f, lab.lang, threshold, decimals)
     return f'<td class="num">{e(main)}' + (f'<span class="ci">{e(ci)}</span>' if ci else "") + "</td>"
 
 
@@ -66,8 +73,10 @@ def kpi_table_html(summary: pd.DataFrame, lab: ReportLabels, threshold: int, kpi
         d = s[s["kpi"] == kpi].set_index("period")
         if d.empty:
             continue
-        f = kpi_format(kpi, str(d["unit"].iloc[0]) if "unit" in d else None)
-        cells = "".join(cell(*d.loc[p, ["mean", "ci_low", "ci_high"]], f, lab, threshold) if p in d.index
+        unit = str(d["unit"].iloc[0]) if "unit" in d else ""
+        f = kpi_format(kpi, unit)
+        bounds = (0.0, 1.0) if unit == "share" else None
+        cells = "".join(cell(*d.loc[p, ["mean", "ci_low", "ci_high"]], f, lab, threshold, bounds) if p in d.index
                         else '<td class="num">–</td>' for p in periods)
         note = (notes or {}).get(kpi)
         rows.append(f"<tr><td>{e(lab.kpi(kpi))}" + (f'<span class="ci">{e(note)}</span>' if note else "")

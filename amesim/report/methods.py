@@ -61,7 +61,7 @@ def assumptions_html(rd: RunData, lab: ReportLabels) -> str:
         rows.append(f'<tr><td>{e(r.parameter)}<span class="ci"><code>{e(r.field)}</code></span></td>'
                     f"<td>{val}</td><td>{src}</td></tr>")
     desc = rd.scenario.get("description")
-    return ((f'<p class="lead">{e(desc)}</p>' if desc else "") + f'<p class="lead">{e(intro)}</p>'
+    return ((f'<p class="lead src">{e(desc)}</p>' if desc else "") + f'<p class="lead">{e(intro)}</p>'
             f'<details><summary>{e(lab.sv_en(f"Visa alla {n} antaganden", f"Show all {n} assumptions"))}</summary>'
             f'<div class="scroll"><table><thead><tr><th>{e(lab.sv_en("Parameter", "Parameter"))}</th>'
             f'<th>{e(lab.sv_en("Värde", "Value"))}</th><th>{e(lab.sv_en("Källa", "Source"))}</th></tr></thead>'
@@ -70,7 +70,7 @@ def assumptions_html(rd: RunData, lab: ReportLabels) -> str:
 
 def methods_html(runs: dict[str, RunData], lab: ReportLabels, threshold: int, compare: bool = False) -> str:
     """Methods note in the spirit of STRESS-DES: what was run, how, and how sure we are."""
-    items: list[tuple[str, str]] = []
+    items: list[tuple[str, str | Html]] = []
     sv = lab.sv_en
     items.append((sv("Modell", "Model"), sv(
         "amesim: diskret händelsestyrd simulering (SimPy) av deltagarnas väg genom arbetsmarknadsenheten "
@@ -86,7 +86,8 @@ def methods_html(runs: dict[str, RunData], lab: ReportLabels, threshold: int, co
         files = ", ".join(str(f) for f in (info.get("scenario") or {}).get("files", []))
         sha = (info.get("scenario") or {}).get("sha256", "")
         items += [
-            (prefix + sv("Scenario", "Scenario"), f"{rd.name} ({files})" if files else rd.name),
+            (prefix + sv("Scenario", "Scenario"),
+             Html(f"{e(rd.name)} (<code>{e(files)}</code>)") if files else rd.name),
             (prefix + sv("Scenariots kontrollsumma (SHA-256)", "Scenario hash (SHA-256)"), sha or "–"),
             (prefix + sv("Period", "Period"), (f"{w.start} – {w.end_date - dt.timedelta(days=1)} "
                                                f"({fmt.number(w.years_length, 1, lab.lang)} {sv('år', 'years')})") if w else "–"),
@@ -143,4 +144,9 @@ def methods_html(runs: dict[str, RunData], lab: ReportLabels, threshold: int, co
     problems = [p for rd in runs.values() for p in rd.problems]
     if problems:
         items.append((sv("Problem vid inläsning", "Problems reading results"), "; ".join(problems)))
-    return '<dl class="methods">' + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in items) + "</dl>"
+    return '<dl class="methods">' + "".join(f"<dt>{e(k)}</dt><dd>{v if isinstance(v, Html) else e(v)}</dd>"
+                                            for k, v in items) + "</dl>"
+
+
+class Html(str):
+    """A methods entry that is already HTML (escaped where it holds scenario text)."""

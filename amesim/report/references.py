@@ -63,4 +63,4 @@ def references_html(sources: Iterable[str], lab: ReportLabels) -> str:
         return ""
     items = "".join(f"<li><b>{e(c)}</b>: {e(REFERENCES[c][0 if lab.lang == 'sv' else 1])}</li>" for c in codes)
     head = lab.sv_en("Underlag som källorna hänvisar till", "Documents the sources cite")
-    return f'<h3>{e(head)}</h3><ul class="references" id="referenser">{items}</ul>'
+    return f"<h3>{e(head)}</h3><ul class=\"references\">{items}</ul>"
