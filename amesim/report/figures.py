@@ -84,7 +84,9 @@ def rgba(hex_color: str, alpha: float) -> str:
 def base_layout(fig: go.Figure, title: str, lang: str = "sv", height: int = 480) -> go.Figure:
     """Large fonts and plain white background: readable on a projector, no web fonts."""
     fig.update_layout(
-        title={"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 22}},
+        # Anchored at the top: a second title line grows down into the margin, never onto the plot.
+        title={"text": esc(title), "x": 0, "xanchor": "left", "y": 1.0, "yref": "container", "yanchor": "top",
+               "pad": {"t": 12}, "font": {"size": 22}},
         font={"family": FONT, "size": 16, "color": "#1a1a1a"},
         template="plotly_white",
         separators=", " if lang == "sv" else ".,",
