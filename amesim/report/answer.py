@@ -187,10 +187,28 @@ def run_answer_html(kpis: pd.DataFrame | None, window: Window | None, lab: Repor
                        f", but most of them would have left social assistance anyway: the AME caused about "
                        f"{fmt.percent(caused.mean, 0, 'en')} of them (95% confidence interval {ci})")
         out.append(_span("share_work_studies", text + "."))
+    hh = _headline_stat(kpis, "fs_households_change_share", window)
+    if hh is not None and np.isfinite(hh.mean):
+        out.append(_span("fs_households_change_share", households_sentence(hh, lab)))
     pays = pays_sentence(kpis, window, lab)
     if pays:
         out.append(pays)
     return f'<div id="svar" class="answer"><p>{" ".join(out)}</p></div>' if out else ""
+
+
+def households_sentence(hh: Stat, lab: ReportLabels) -> str:
+    """The AME's net effect on households on försörjningsstöd, against no AME at all."""
+    pct = fmt.percent(abs(hh.mean), 1, lab.lang)
+    ci = f"{fmt.number(100 * hh.lo, 1, lab.lang, True)} till {fmt.number(100 * hh.hi, 1, lab.lang, True)} %" \
+        if lab.lang == "sv" else f"{fmt.number(100 * hh.lo, 1, 'en', True)} to {fmt.number(100 * hh.hi, 1, 'en', True)}%"
+    if not hh.sure:
+        return lab.sv_en(f"Antalet hushåll med försörjningsstöd: ingen säker skillnad mot om AME:n inte fanns ({ci}).",
+                         f"Households on social assistance: no clear difference against no AME ({ci}).")
+    fewer = hh.mean < 0
+    return lab.sv_en(f"Hushållen med försörjningsstöd blir omkring {pct} {'färre' if fewer else 'fler'} än om AME:n "
+                     f"inte fanns (95 % konfidensintervall {ci}).",
+                     f"Households on social assistance are about {pct} {'fewer' if fewer else 'more'} than without "
+                     f"the AME (95% confidence interval {ci}).")
 
 
 def pays_sentence(kpis: pd.DataFrame, window: Window | None, lab: ReportLabels) -> str:
