@@ -276,6 +276,7 @@ def methods(v: RunView) -> str:
 SECTIONS: tuple[tuple[str, str, str, Callable[[RunView], str]], ...] = (
     ("oversikt", "Det viktigaste", "Key results", overview),
     ("flode", "Vart går deltagarna?", "Where do participants go?", flow),
+    # A scenario diagram section (issue 16 item 9, another branch) fits here: one more row.
     ("forsorjningsstod", "Försörjningsstöd", "Social assistance", social_assistance),
     ("kostnader", "Vad kostar det, och vem betalar?", "What does it cost, and who pays?", costs),
     ("koer", "Flöde, köer och väntan", "Flow, queues and waiting", flow_over_time),
