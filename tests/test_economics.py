@@ -362,6 +362,9 @@ def test_hand_computed_scenario() -> None:
         "ame_cost_sek": (ame[2021], ame[2022], ame[2021] + ame[2022]),
         "subsidy_net_cost_sek": (0, sub[2022], sub[2022]),
         "external_funding_sek": (funding[2021], funding[2022], 650000),
+        "ame_net_cost_sek": tuple(a + s - f for a, s, f in zip(
+            (ame[2021], ame[2022], ame[2021] + ame[2022]), (0, sub[2022], sub[2022]),
+            (funding[2021], funding[2022], 650000), strict=True)),
         "net_municipal_cost_sek": (net[2021], net[2022], net[2021] + net[2022]),
         "cost_per_exit_work_studies_sek": (nan, nan, nan),
         "payer_cost_staten_af_sek": (0, compensation, compensation),

@@ -81,7 +81,7 @@ def test_ci_sentence_in_plain_swedish() -> None:
     assert text == "Mellan 1,2 och 2,0 miljoner kronor per år (95 % konfidensintervall)"
     assert fmt.ci_sentence(0.28, 0.351, "share", lang="en") == \
         "Between 28 and 35 percent (95% confidence interval)"
-    assert "replikeringar" in fmt.ci_sentence(np.nan, np.nan, "money")
+    assert "simuleringar" in fmt.ci_sentence(np.nan, np.nan, "money")
 
 
 def test_small_number_protection() -> None:
@@ -180,7 +180,7 @@ def test_scenario_names_win_and_ids_get_swedish_letters() -> None:
     L = ReportLabels.from_scenario(resolved)
     assert L.measure("jobb") == "Jobbspåret"
     assert L.measure("kartlaggning") == "Kartläggning"
-    assert L.channel("eb") == "Ekonomiskt bistånd"
+    assert L.channel("eb") == "Försörjningsstöd (socialtjänsten)"  # one word for it throughout
     assert L.channel("af1") != L.channel("af2")  # two AF channels stay apart
     assert L.unit("iam") == "IAM"
     assert L.segment("langt_fran") == "Långt från"
@@ -223,8 +223,8 @@ def test_sankey_flows_and_figure() -> None:
     resolved = {"channels": [{"id": "eb", "kind": "ekonomiskt_bistand"}, {"id": "af", "kind": "arbetsformedlingen"}]}
     fig = F.sankey_figure(flows, ReportLabels.from_scenario(resolved, "sv"), years=2.0, threshold=5)
     assert isinstance(fig, go.Figure) and len(fig.data) == 1 and fig.data[0].type == "sankey"
-    labels = list(fig.data[0].node.label)
-    for expected in ("Ekonomiskt bistånd", "Arbetsförmedlingen", "Beredning \u2013 AME", "Direkt till insats",
+    labels = [str(x).replace("<br>", " ") for x in fig.data[0].node.label]  # long labels wrap
+    for expected in ("Försörjningsstöd (socialtjänsten)", "Arbetsförmedlingen", "Beredning \u2013 AME", "Direkt till insats",
                      "Praktik", "Arbete", "Annat (t.ex. avbrott)", "Kvar i verksamheten", "Ingen insats ännu"):
         assert expected in labels, expected
     link = fig.data[0].link
@@ -234,10 +234,10 @@ def test_sankey_flows_and_figure() -> None:
     assert values[("Arbetsförmedlingen", "Direkt till insats")] == pytest.approx(1.0)
     hover = dict(zip([(labels[s], labels[t]) for s, t in zip(link.source, link.target, strict=True)],
                      link.customdata, strict=True))
-    assert hover[("Arbetsförmedlingen", "Direkt till insats")].startswith("<5 per år")
+    assert hover[("Arbetsförmedlingen", "Direkt till insats")].startswith("Arbetsförmedlingen → Direkt till insats<br><5 per år")
     assert "10,5" not in hover[("Praktik", "Arbete")] and "per år" in hover[("Praktik", "Arbete")]
     assert "konfidensintervall" in hover[("Praktik", "Arbete")]
-    assert idx["Ekonomiskt bistånd"] < idx["Beredning \u2013 AME"] < idx["Praktik"] < idx["Arbete"]
+    assert idx["Försörjningsstöd (socialtjänsten)"] < idx["Beredning \u2013 AME"] < idx["Praktik"] < idx["Arbete"]
     en = F.sankey_figure(flows, ReportLabels.from_scenario(resolved, "en"), years=2.0)
     assert "Work" in list(en.data[0].node.label) and "per year" in en.data[0].link.customdata[0]
 
@@ -323,13 +323,14 @@ def test_capacity_figure_marks_the_bottleneck() -> None:
 
 def _comparison() -> pd.DataFrame:
     return pd.DataFrame({
-        "kpi": ["fs_cost_sek", "share_work_studies", "exits", "wait_days_mean", "net_municipal_cost_sek"],
-        "period": ["total"] * 5, "base": "base", "alternative": "alt",
-        "mean_base": [10e6, 0.30, 100.0, 10.0, 12e6],
-        "mean_alternative": [11e6, 0.33, 95.0, 60.0, 11.9e6],
-        "mean_diff": [1e6, 0.03, -5.0, 50.0, -0.1e6],
-        "ci_low": [0.5e6, 0.01, -9.0, 40.0, -0.3e6], "ci_high": [1.5e6, 0.05, -1.0, 60.0, 0.1e6],
-        "share_alternative_better": [0.0, 1.0, np.nan, 0.0, 0.6], "n": [5] * 5,
+        "kpi": ["fs_cost_sek", "share_work_studies", "exits", "wait_days_mean", "net_municipal_cost_sek",
+                "share_work_studies_caused"],
+        "period": ["total"] * 6, "base": "base", "alternative": "alt",
+        "mean_base": [10e6, 0.30, 100.0, 10.0, 12e6, 0.04],
+        "mean_alternative": [11e6, 0.33, 95.0, 60.0, 11.9e6, 0.05],
+        "mean_diff": [1e6, 0.03, -5.0, 50.0, -0.1e6, 0.01],
+        "ci_low": [0.5e6, 0.01, -9.0, 40.0, -0.3e6, 0.005], "ci_high": [1.5e6, 0.05, -1.0, 60.0, 0.1e6, 0.015],
+        "share_alternative_better": [0.0, 1.0, np.nan, 0.0, 0.6, 1.0], "n": [5] * 6,
     })
 
 
@@ -339,10 +340,13 @@ def test_forest_figure_colours_better_worse_unclear() -> None:
     by_label = dict(zip(tr.y, zip(tr.x, tr.marker.color, tr.customdata, strict=True), strict=True))
     x, color, hover = by_label["Kostnad för försörjningsstöd"]
     assert x == pytest.approx(10.0) and color == F.BAD and "+1,0" in hover and "miljoner kronor" in hover
-    assert by_label["Andel avslut till arbete eller studier"][1] == F.GOOD
-    assert "procentenheter" in by_label["Andel avslut till arbete eller studier"][2]
+    lab = ReportLabels()
+    assert by_label[lab.kpi("share_work_studies_caused")][1] == F.GOOD
+    # The gross share is never better or worse in itself (most exits would have come anyway).
+    assert by_label[lab.kpi("share_work_studies")][1] == F.NEUTRAL
+    assert "procentenheter" in by_label[lab.kpi("share_work_studies")][2]
     assert by_label["Avslut"][1] == F.NEUTRAL  # no better direction
-    assert by_label["Kommunens nettokostnad"][1] == F.NEUTRAL  # CI spans zero
+    assert by_label[lab.kpi("net_municipal_cost_sek")][1] == F.NEUTRAL  # CI spans zero
     x_wait = by_label["Väntetid till första insats (dagar)"][0]
     assert x_wait == pytest.approx(100.0)  # +500 % drawn at the edge of the capped axis
     assert any("500" in t for t in tr.text)
@@ -357,7 +361,7 @@ def test_cumulative_cost_difference_is_paired_and_cumulative() -> None:
     fig = F.cumulative_cost_figure({"base": base, "alt": alt}, "base", ReportLabels())
     means = {t.name: t for t in fig.data if t.mode == "lines" and t.showlegend is not False}
     net = means["Kommunens nettokostnad"]
-    assert fig.layout.yaxis.title.text == "Skillnad, ackumulerat (tusen kronor)"
+    assert fig.layout.yaxis.title.text == "Ackumulerad skillnad (tusen kronor)"
     assert net.y[-1] == pytest.approx(-12 * 101.5 / 1e3)  # mean of -12 x (100 + r) SEK, in thousands
     assert np.allclose(means["varav försörjningsstöd"].y, 0.0)
 
@@ -436,12 +440,12 @@ def test_run_report_is_self_contained_and_complete(run_dir: Path) -> None:
     ids = _plot_ids(html)
     assert len(ids) >= 9 and len(set(ids)) == len(ids)
     assert "section-error" not in html
-    for word in ("Det viktigaste", "Deltagare per år", "Avslut till arbete eller studier", "Försörjningsstöd per år",
-                 "Kommunens nettokostnad per år", "konfidensintervall", "Antaganden och källor", "Om beräkningen",
-                 "Uppvärmning", "Replikeringar och slumptal", "Students t", "SHA-256"):
+    for word in ("Det viktigaste", "Deltagare per år", "Avslut till arbete eller studier (brutto)",
+                 "Försörjningsstöd per år", "AME:ns egen kostnad per år", "Betalar AME:n sig själv?",
+                 "Troligt utfall", "konfidensintervall", "Antaganden och källor", "Om beräkningen",
+                 "Uppvärmning", "Simuleringar och slumptal", "Students t", "SHA-256", 'id="svar"'):
         assert word in html, word
-    assert re.search(r"Mellan [\d ,\u00a0]+ och [\d ,\u00a0]+ miljoner kronor per år", html)
-    assert card_value("fs_cost_sek", 127_400.0, ReportLabels(), 5) == (f"127{NB}000", "kronor")
+    assert card_value("fs_cost_sek", 127_400.0, ReportLabels(), 5) == ("127", "tusen kronor")
     assert card_value("fs_cost_sek", 1.24e6, ReportLabels(), 5, sign=True) == ("+1,2", "miljoner kronor")
     figs = sorted((run_dir / "figures").glob("*.html"))
     assert len(figs) == len(ids) and (run_dir / "figures" / "plotly.min.js").stat().st_size > 1_000_000
@@ -458,7 +462,7 @@ def test_english_report(run_dir: Path, tmp_path: Path) -> None:
     assert main(["report", str(d), "--lang", "en", "--threshold", "3"]) == 0
     html = (d / "report.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in html and "Key results" in html and "Det viktigaste" not in html
-    assert "Between " in html and "confidence interval" in html
+    assert "Likely outcome" in html and "confidence interval" in html
     # --threshold 3 reaches the tables: small counts show as "<3" cells, never as "<5".
     assert '<td class="num">&lt;3</td>' in html and "&lt;5" not in html
     assert "Summary" in load_workbook(d / "results.xlsx").sheetnames
@@ -501,16 +505,17 @@ def test_comparison_report(cmp_dir: Path) -> None:
     assert sum(i.startswith("fig-flode-") for i in ids) == 2
     assert "Jämförelse: Minus en handläggare mot Nuläge" in html
     assert "staff.handlaggare.fte" in html and "förslag: en tjänst mindre" in html
-    assert "gemensamma slumptal" in html.lower()
+    assert "samma slumptal" in html.lower() and 'id="svar"' in html
     wb = load_workbook(cmp_dir / "results.xlsx")
-    assert "Jämförelse" in wb.sheetnames and any(s.startswith("Sammanfattning base") for s in wb.sheetnames)
+    assert "Jämförelse" in wb.sheetnames and "Sammanfattning nuläge" in wb.sheetnames
+    assert "Sammanfattning alternativ 1" in wb.sheetnames
 
 
 def test_report_computes_the_comparison_the_program_writes(cmp_dir: Path) -> None:
     """Without comparison.csv the report gets the very table ``amesim compare`` writes."""
     written = pd.read_csv(cmp_dir / "comparison.csv", dtype={"period": str, "base": str, "alternative": str,
                                                              "better": str, "unit": str}, keep_default_na=False,
-                          na_values={c: [""] for c in ("mean_diff", "ci_low", "ci_high", "sd_diff", "share_better",
+                          na_values={c: [""] for c in ("mean_diff", "ci_low", "ci_high", "p05", "p95", "sd_diff", "share_better",
                                                         "share_worse", "share_alternative_better", "mean_base",
                                                         "mean_alternative")})
     computed = compute_comparison(load_compare(cmp_dir))

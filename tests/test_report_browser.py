@@ -19,7 +19,13 @@ import pytest
 
 from amesim.report import write_report
 
-from .report_helpers import EVIL, make_comparison, make_run
+from .report_helpers import (
+    EVIL,
+    foreign_words,
+    make_bollebygd_comparison,
+    make_comparison,
+    make_run,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -123,3 +129,150 @@ def test_comparison_report_renders_without_errors(driver, reports: dict[str, Pat
 def test_english_report_renders(driver, reports: dict[str, Path]) -> None:  # noqa: ANN001
     _open_and_check(driver, reports["run_en"], "report_en")
     assert "Key results" in driver.find_element("tag name", "body").text
+
+
+# --------------------------------------------------------------------------- legibility (issue 16)
+
+WIDTHS = (1280, 1400)
+
+OVERFLOW_JS = """
+var bad = [];
+document.querySelectorAll('main *').forEach(function (el) {
+  if (el.closest('.plot')) return;  // plotly lays out its own svg
+  var cs = getComputedStyle(el);
+  if (cs.display === 'inline' || el.clientWidth === 0) return;
+  if (el.scrollWidth > el.clientWidth + 1)
+    bad.push(el.tagName + '.' + el.className + ' ' + el.scrollWidth + '>' + el.clientWidth + ': ' +
+             el.textContent.slice(0, 50));
+});
+document.querySelectorAll('.card .value').forEach(function (v) {
+  var lh = parseFloat(getComputedStyle(v).lineHeight);
+  if (v.getBoundingClientRect().height > 1.5 * lh) bad.push('card number on two lines: ' + v.textContent);
+});
+var d = document.documentElement;
+if (d.scrollWidth > d.clientWidth + 1) bad.push('page ' + d.scrollWidth + '>' + d.clientWidth);
+return bad;
+"""
+
+BOXES_JS = """
+function box(el) { var r = el.getBoundingClientRect();
+  return {l: r.left, r: r.right, t: r.top, b: r.bottom, text: el.textContent}; }
+var out = {};
+document.querySelectorAll('div.plot').forEach(function (p) {
+  var gd = p, f = {plot: box(p), labels: [], nodes: [], notes: [], ticks: [], lines: []};
+  p.querySelectorAll('g.sankey-node').forEach(function (g) {
+    var r = g.querySelector('rect.node-rect'), t = g.querySelector('text.node-label');
+    f.labels.push(box(t));
+    var b = box(r); b.text = t.textContent; b.fill = r.style.fill; f.nodes.push(b);
+  });
+  p.querySelectorAll('g.annotation text, .gtitle').forEach(function (t) { if (t.textContent) f.notes.push(box(t)); });
+  p.querySelectorAll('.xtick text, .ytick text, .g-xtitle text, .g-ytitle text, .legend').forEach(
+    function (t) { if (t.textContent) f.ticks.push(box(t)); });
+  (gd._fullData || []).forEach(function (tr) {  // decoded arrays (gd.data may hold base64)
+    if (tr.mode === 'lines' && tr.name !== 'band' && tr.y) f.lines.push({name: tr.name, y: Array.from(tr.y)});
+  });
+  out[p.id] = f;
+});
+return out;
+"""
+
+
+def _overlap(a: dict, b: dict, tol: float = 1.0) -> bool:
+    return min(a["r"], b["r"]) - max(a["l"], b["l"]) > tol and min(a["b"], b["b"]) - max(a["t"], b["t"]) > tol
+
+
+@pytest.fixture(scope="module")
+def bollebygd(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = make_bollebygd_comparison(tmp_path_factory.mktemp("bollebygd-browser"), replications=2)
+    return {"run": write_report(d / "bollebygd"), "compare": write_report(d)}
+
+
+def _load(driver, path: Path, width: int) -> dict:  # noqa: ANN001
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.set_window_size(width, 1000)
+    driver.get(path.as_uri())
+    js_drawn = ("var p=document.querySelectorAll('div.plot');var n=0;"
+                "p.forEach(function(d){if(d.querySelector('svg.main-svg'))n++;});return [p.length,n];")
+    WebDriverWait(driver, 60).until(lambda d: (lambda r: r[0] > 0 and r[0] == r[1])(d.execute_script(js_drawn)))
+    return driver.execute_script(BOXES_JS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", ["run", "compare"])
+def test_nothing_overflows_and_card_numbers_fit(driver, bollebygd: dict[str, Path], page: str, width: int) -> None:  # noqa: ANN001
+    _load(driver, bollebygd[page], width)
+    assert driver.execute_script(OVERFLOW_JS) == []
+    # The cost table is wide (every year and the total): it must fit without scrolling.
+    if page == "run":
+        assert driver.execute_script(
+            "var s=document.querySelector('#kostnader .scroll');return s.scrollWidth<=s.clientWidth+1;")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", ["run", "compare"])
+def test_sankey_labels_neither_collide_nor_get_cut(driver, bollebygd: dict[str, Path], page: str, width: int) -> None:  # noqa: ANN001
+    figs = {k: f for k, f in _load(driver, bollebygd[page], width).items() if f["labels"]}
+    assert len(figs) == (1 if page == "run" else 2)
+    for fid, f in figs.items():
+        labels, plot = f["labels"], f["plot"]
+        assert len(labels) >= 15, fid
+        for i, a in enumerate(labels):
+            assert plot["l"] <= a["l"] and a["r"] <= plot["r"] and plot["t"] <= a["t"] and a["b"] <= plot["b"], \
+                (fid, a["text"], "cut by the figure's edge")
+            for b in labels[i + 1:]:
+                assert not _overlap(a, b), (fid, a["text"], b["text"])
+            for n in f["notes"]:  # column heads and the title
+                assert not _overlap(a, n), (fid, a["text"], n["text"])
+        for i, a in enumerate(f["notes"]):
+            for b in f["notes"][i + 1:]:
+                assert not _overlap(a, b), (fid, a["text"], b["text"])
+    if page == "compare":  # the two diagrams: same order of nodes in each column, same colours
+        orders, colours = [], []
+        for f in figs.values():
+            nodes = sorted(f["nodes"], key=lambda n: (round(n["l"]), n["t"]))
+            orders.append([n["text"] for n in nodes])
+            colours.append({n["text"]: n["fill"] for n in nodes})
+        shared = set(orders[0]) & set(orders[1])
+        assert len(shared) >= 15
+        assert [x for x in orders[0] if x in shared] == [x for x in orders[1] if x in shared]
+        assert all(colours[0][x] == colours[1][x] for x in shared)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", ["run", "compare"])
+def test_no_title_collides_with_an_axis(driver, bollebygd: dict[str, Path], page: str, width: int) -> None:  # noqa: ANN001
+    figs = _load(driver, bollebygd[page], width)
+    checked = 0
+    for fid, f in figs.items():
+        for n in f["notes"]:
+            for t in f["ticks"]:
+                assert not _overlap(n, t), (fid, n["text"], t["text"])
+                checked += 1
+    assert checked > 50  # the check sees titles and ticks
+
+
+@pytest.mark.slow
+def test_no_empty_panel_and_over_100_percent_is_explained(driver, bollebygd: dict[str, Path]) -> None:  # noqa: ANN001
+    figs = _load(driver, bollebygd["run"], 1280)
+    staff = figs["fig-belaggning-personal"]
+    assert staff["lines"] and all(max(v for v in ln["y"] if v is not None) > 0 for ln in staff["lines"])
+    assert not any("Enhetschef" in n["text"] for n in staff["notes"])  # a pool no measure uses: no panel
+    text = driver.find_element("css selector", "#kapacitet").text
+    over = any(max(v for v in ln["y"] if v is not None) > 100 for ln in staff["lines"])
+    assert over and "Över 100 % betyder" in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", ["run", "compare"])
+def test_no_english_in_the_swedish_report_as_shown(driver, bollebygd: dict[str, Path], page: str) -> None:  # noqa: ANN001
+    _load(driver, bollebygd[page], 1280)
+    text = driver.execute_script(
+        "var c=document.body.cloneNode(true);"
+        "c.querySelectorAll('script,style,code,.src,.modebar').forEach(function(x){x.remove();});"
+        "return c.textContent;")
+    assert len(text) > 5000  # figures' svg text included
+    assert foreign_words(text) == []

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..economics.catalogue import headline
 from ..experiments.precision import DEFAULT_KPIS, PrecisionRule
 
 DEFAULT_REPLICATIONS = 30
@@ -21,8 +22,7 @@ PRECISION_START = 10
 #: each replication is a folder and a row group; 100,000 is far beyond any CI's need).
 MAX_REPLICATIONS = 100_000
 # Printed after a run (summary.csv has every KPI and year).
-HEADLINE_KPIS = ("participants", "share_work_studies", "wait_days_mean", "fs_households",
-                 "fs_cost_sek", "ame_cost_sek", "net_municipal_cost_sek")
+HEADLINE_KPIS = headline("cli_run")
 
 
 def add_experiment_args(p: argparse.ArgumentParser) -> None:

@@ -4,8 +4,9 @@ Computed from the event-log tables of one replication (never by polling the mode
 a KPI is a pure function of ``participants``, ``episodes``, ``fs_spells``, ``monthly``
 and ``costs``. The output is long: ``replication, kpi, period, value, unit, better``;
 ``period`` is a calendar year ('2021') or 'total' (the whole reported window).
-Definitions, formulas and the sources they mirror are in ``docs/kpis.md``; the ids
-here are a stable interface (reports and comparisons key on them).
+Definitions, formulas and the sources they mirror are in ``docs/kpis.md``; unit and
+better direction come from the KPI catalogue (:mod:`.catalogue`), so a KPI computed here
+must have an entry there. The ids are a stable interface (reports and comparisons key on them).
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ import numpy as np
 import pandas as pd
 
 from ..results.tables import Labels
-from ..scenario.model import EXIT_REASONS
 from ..sim.calendar import Calendar
 from .accounting import KOMMUNEN, BudgetYears, fs_counterfactual_per_year, staff_fte_days
+from .catalogue import EXIT_ORDER, WORK_STUDIES, better_of, unit_of
 
 COLUMNS = ["replication", "kpi", "period", "value", "unit", "better"]
-WORK_STUDIES = ("arbete", "studier")
 LEAVES_SUPPORT = ("arbete", "studier", "annan_myndighet")
 LONG_TERM_MONTHS = 10  # Socialstyrelsen: support in 10-12 months of a calendar year
 FOLLOW_UP_6M = 182.0
@@ -36,10 +36,11 @@ class _Rows:
         self.periods = [*labels, "total"]
         self.frames: list[tuple[str, np.ndarray, str, str]] = []
 
-    def add(self, kpi: str, values: np.ndarray, unit: str, better: str = "") -> None:
+    def add(self, kpi: str, values: np.ndarray) -> None:
+        """One KPI over the periods; its unit and better direction from the catalogue."""
         v = np.asarray(values, float)
         assert len(v) == len(self.periods), kpi
-        self.frames.append((kpi, v, unit, better))
+        self.frames.append((kpi, v, unit_of(kpi), better_of(kpi)))
 
     def frame(self, replication: int) -> pd.DataFrame:
         k, n = len(self.periods), len(self.frames)
@@ -162,8 +163,8 @@ def _participant_kpis(out: _Rows, per: _Periods, r: Any, cal: Calendar, p_all: p
     outside = p_all[~kolada]
     x_out = per.bin(outside["exit_day"].to_numpy(float))
     out.add("outside_kolada_participants", per.active(outside["arrival_day"].to_numpy(float),
-                                                      outside["exit_day"].to_numpy(float)), "persons")
-    out.add("outside_kolada_exits", per.sum(x_out), "persons")
+                                                      outside["exit_day"].to_numpy(float)))
+    out.add("outside_kolada_exits", per.sum(x_out))
     pid = p["participant_id"].to_numpy()
     arrival = p["arrival_day"].to_numpy(float)
     exit_day = p["exit_day"].to_numpy(float)
@@ -172,26 +173,24 @@ def _participant_kpis(out: _Rows, per: _Periods, r: Any, cal: Calendar, p_all: p
     xi = per.bin(exit_day)
 
     participants = per.active(arrival, exit_day)
-    out.add("participants", participants, "persons")
-    out.add("new_participants", per.sum(per.bin(arrival)), "persons")
+    out.add("participants", participants)
+    out.add("new_participants", per.sum(per.bin(arrival)))
     exits = per.sum(xi)
-    out.add("exits", exits, "persons")
+    out.add("exits", exits)
     counts = {}
-    for rsn in EXIT_REASONS:
+    for rsn in EXIT_ORDER:
         counts[rsn] = per.sum(np.where(reason.eq(rsn), xi, -1))
-        out.add(f"exits_{rsn}", counts[rsn], "persons", "higher" if rsn in WORK_STUDIES else "")
-    for rsn in EXIT_REASONS:
-        out.add(f"share_{rsn}", _ratio(counts[rsn], exits), "share",
-                "higher" if rsn in WORK_STUDIES else "")
-    ws = counts["arbete"] + counts["studier"]
-    out.add("share_work_studies", _ratio(ws, exits), "share", "higher")
+        out.add(f"exits_{rsn}", counts[rsn])
+    for rsn in EXIT_ORDER:
+        out.add(f"share_{rsn}", _ratio(counts[rsn], exits))
+    ws = sum((counts[rsn] for rsn in WORK_STUDIES), np.zeros(per.k + 1))
+    out.add("share_work_studies", _ratio(ws, exits))
     # Gross is not net: of the exits to work or studies, the share the AME's effect caused
     # (the rest are the households' own exits that would have come anyway, docs/model.md).
     caused = reason.isin(WORK_STUDIES) & cause.eq("effekt")
-    out.add("share_work_studies_caused", _ratio(per.sum(np.where(caused, xi, -1)), ws), "share",
-            "higher")
+    out.add("share_work_studies_caused", _ratio(per.sum(np.where(caused, xi, -1)), ws))
     unmatched = p["fs_unmatched"].to_numpy(bool)
-    out.add("fs_link_unmatched", per.sum(np.where(unmatched, per.bin(arrival), -1)), "persons")
+    out.add("fs_link_unmatched", per.sum(np.where(unmatched, per.bin(arrival), -1)))
 
     # Västerås (002): by the aim of the last measure the participant had started.
     started = _Started(episodes)
@@ -199,14 +198,13 @@ def _participant_kpis(out: _Rows, per: _Periods, r: Any, cal: Calendar, p_all: p
     is_ws = reason.isin(WORK_STUDIES)
     for a in ("primar", "sekundar"):
         xa = np.where(aim == a, xi, -1)
-        out.add(f"share_work_studies_{a}", _ratio(per.sum(np.where(is_ws, xa, -1)), per.sum(xa)),
-                "share", "higher")
+        out.add(f"share_work_studies_{a}", _ratio(per.sum(np.where(is_ws, xa, -1)), per.sum(xa)))
 
     # Status 6 months after exit, among exits with a follow-up inside the horizon.
     status = Labels(p["status_6m"])
     xf = np.where(~status.eq(""), xi, -1)
     out.add("share_work_studies_6m", _ratio(per.sum(np.where(status.eq("arbete_studier"), xf, -1)),
-                                            per.sum(xf)), "share", "higher")
+                                            per.sum(xf)))
 
     # Returns to försörjningsstöd within 12 months of an AME-caused exit off support.
     left_at_exit = np.abs(_last_spell_end(spells, pid) - exit_day) < TOL
@@ -215,20 +213,20 @@ def _participant_kpis(out: _Rows, per: _Periods, r: Any, cal: Calendar, p_all: p
     ret = p["fs_return_day"].to_numpy(float)
     back = base & (ret <= exit_day + FOLLOW_UP_12M)
     out.add("returns_fs_12m_share", _ratio(per.sum(np.where(back, xi, -1)),
-                                           per.sum(np.where(base, xi, -1))), "share", "lower")
+                                           per.sum(np.where(base, xi, -1))))
 
     # GR (004): exits / participants; LOKA (003): participants per FTE.
-    out.add("exits_per_participant", _ratio(exits, participants), "exits/person", "higher")
+    out.add("exits_per_participant", _ratio(exits, participants))
     by = per.by
     fte = sum((staff_fte_days(sp, cal, by) for sp in r.staff), np.zeros(per.k))
     fte = _ratio(fte, by.days())  # mean FTE in each year, following dated changes
-    out.add("participants_per_fte", _with_mean(_ratio(participants[:-1], fte)), "persons/FTE")
+    out.add("participants_per_fte", _with_mean(_ratio(participants[:-1], fte)))
 
     # Waiting from referral to the start of the first measure (by start year).
     first = started.first_start(pid)
     si = per.bin(first)
-    out.add("wait_days_mean", _ratio(per.sum(si, first - arrival), per.sum(si)), "days", "lower")
-    out.add("days_in_programme_mean", _ratio(per.sum(xi, exit_day - arrival), exits), "days", "lower")
+    out.add("wait_days_mean", _ratio(per.sum(si, first - arrival), per.sum(si)))
+    out.add("days_in_programme_mean", _ratio(per.sum(xi, exit_day - arrival), exits))
     return {"exits_work_studies": ws}
 
 
@@ -296,14 +294,14 @@ def _monthly_kpis(out: _Rows, per: _Periods, cal: Calendar, monthly: pd.DataFram
     for pool in sorted(entities.get("available_fte", [])):
         used, _ = series("used_fte", pool)
         avail, _ = series("available_fte", pool)
-        out.add(f"utilisation_{pool}", _ratio(used, avail), "share")
+        out.add(f"utilisation_{pool}", _ratio(used, avail))
     for measure in sorted(entities.get("available_places", [])):
         used, _ = series("used_places", measure)
         avail, _ = series("available_places", measure)
-        out.add(f"occupancy_{measure}", _ratio(used, avail), "share")
+        out.add(f"occupancy_{measure}", _ratio(used, avail))
     for stage in sorted(entities.get("queue", [])):
         q, w_ = series("queue", stage)
-        out.add(f"queue_mean_{stage.replace(':', '_')}", _ratio(q, w_), "persons", "lower")
+        out.add(f"queue_mean_{stage.replace(':', '_')}", _ratio(q, w_))
 
 
 def _paid_months_per_year(hh: np.ndarray, i0: np.ndarray, i1: np.ndarray, month_year: np.ndarray,
@@ -372,10 +370,10 @@ def _fs_kpis(out: _Rows, per: _Periods, cal: Calendar, spells: pd.DataFrame) -> 
     households = np.count_nonzero(months_in_year > 0, axis=0).astype(float)
     long_term = np.count_nonzero(months_in_year >= LONG_TERM_MONTHS, axis=0).astype(float)
     hh_months = months_in_year.sum(axis=0).astype(float)
-    out.add("fs_households", _with_mean(households), "households", "lower")
-    out.add("fs_long_term_households", _with_mean(long_term), "households", "lower")
-    out.add("fs_long_term_share", _with_mean(_ratio(long_term, households)), "share", "lower")
-    out.add("fs_months_per_household", _with_mean(_ratio(hh_months, households)), "months", "lower")
+    out.add("fs_households", _with_mean(households))
+    out.add("fs_long_term_households", _with_mean(long_term))
+    out.add("fs_long_term_share", _with_mean(_ratio(long_term, households)))
+    out.add("fs_months_per_household", _with_mean(_ratio(hh_months, households)))
     # The counterfactual: every spell paid from its start to its counterfactual end; spells
     # that exist only because someone returned after an AME exit are left out.
     first = (spells["piece"].to_numpy() == 0) & (spells["origin"] != "return").to_numpy(bool)
@@ -385,10 +383,9 @@ def _fs_kpis(out: _Rows, per: _Periods, cal: Calendar, spells: pd.DataFrame) -> 
         np.where(cf_end >= horizon, np.nan, cf_end), edges, horizon))
     cf_households = np.count_nonzero(cf_months > 0, axis=0).astype(float)
     cf_long = np.count_nonzero(cf_months >= LONG_TERM_MONTHS, axis=0).astype(float)
-    out.add("fs_households_counterfactual", _with_mean(cf_households), "households")
-    out.add("fs_households_change_share", _with_mean(_ratio(households - cf_households, cf_households)),
-            "relative change", "lower")
-    out.add("fs_long_term_households_counterfactual", _with_mean(cf_long), "households")
+    out.add("fs_households_counterfactual", _with_mean(cf_households))
+    out.add("fs_households_change_share", _with_mean(_ratio(households - cf_households, cf_households)))
+    out.add("fs_long_term_households_counterfactual", _with_mean(cf_long))
 
 
 def _cost_kpis(out: _Rows, per: _Periods, r: Any, spells: pd.DataFrame, costs: pd.DataFrame,
@@ -412,21 +409,22 @@ def _cost_kpis(out: _Rows, per: _Periods, r: Any, spells: pd.DataFrame, costs: p
     subsidy = total(kom & kind_in("subsidy_wage", "subsidy_compensation"))
     funding = 0.0 - total(kom & kind_in("funding"))
     net = total(kom & ~kind_in("tax_revenue"))
-    out.add("fs_cost_sek", fs, "SEK", "lower")
+    out.add("fs_cost_sek", fs)
     by = per.by
     cf = fs_counterfactual_per_year(spells, by, by.index(r.economics.fs_indexation_per_year))
     cf = np.append(cf, cf.sum())
-    out.add("fs_cost_counterfactual_sek", cf, "SEK")
-    out.add("fs_savings_sek", cf - fs, "SEK", "higher")
-    out.add("ame_cost_sek", ame, "SEK", "lower")
-    out.add("subsidy_net_cost_sek", subsidy, "SEK", "lower")
-    out.add("external_funding_sek", funding, "SEK", "higher")
-    out.add("net_municipal_cost_sek", net, "SEK", "lower")
-    out.add("cost_per_exit_work_studies_sek", _ratio(ame + subsidy - funding, exits_ws), "SEK", "lower")
+    out.add("fs_cost_counterfactual_sek", cf)
+    out.add("fs_savings_sek", cf - fs)
+    out.add("ame_cost_sek", ame)
+    out.add("subsidy_net_cost_sek", subsidy)
+    out.add("external_funding_sek", funding)
+    out.add("ame_net_cost_sek", ame + subsidy - funding)
+    out.add("net_municipal_cost_sek", net)
+    out.add("cost_per_exit_work_studies_sek", _ratio(ame + subsidy - funding, exits_ws))
     for other in sorted(set(payer.values) - {KOMMUNEN}):
-        out.add(f"payer_cost_{other}_sek", total(payer.eq(other)), "SEK")
+        out.add(f"payer_cost_{other}_sek", total(payer.eq(other)))
     if r.economics.tax is not None and r.economics.tax.include:
-        out.add("tax_revenue_sek", 0.0 - total(kom & kind_in("tax_revenue")), "SEK", "higher")
+        out.add("tax_revenue_sek", 0.0 - total(kom & kind_in("tax_revenue")))
 
 
 def kpis_table(r: Any, cal: Calendar, participants: pd.DataFrame, episodes: pd.DataFrame,

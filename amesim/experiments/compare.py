@@ -13,26 +13,29 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..economics.catalogue import headline
+
 COLUMNS = [
     "base", "alternative", "kpi", "period", "unit", "better", "n", "mean_base",
-    "mean_alternative", "mean_diff", "ci_low", "ci_high", "sd_diff", "share_better",
+    "mean_alternative", "mean_diff", "ci_low", "ci_high", "p05", "p95", "sd_diff", "share_better",
     "share_worse", "share_alternative_better",
 ]
 
 # The differences printed after `amesim compare` (all are in comparison.csv).
-HEADLINE_KPIS = ("net_municipal_cost_sek", "fs_cost_sek", "ame_cost_sek", "share_work_studies",
-                 "fs_households", "wait_days_mean")
+HEADLINE_KPIS = headline("cli_compare")
 
 
 def paired_differences(base: pd.DataFrame, alternative: pd.DataFrame, base_key: str = "base",
                        alternative_key: str = "alternative", level: float = 0.95) -> pd.DataFrame:
     """One row per (kpi, period): mean ALT − BASE over paired replications, CI, shares.
 
+    ``p05``/``p95`` are the 5th and 95th percentiles of the paired differences themselves
+    (where the difference falls in 9 of 10 runs), beside the CI of their mean.
     ``share_better`` is the share of paired replications where ALT is strictly better
     in the KPI's ``better`` direction ('higher'/'lower'); NaN when neither is better.
     ``share_alternative_better`` repeats it under the name the report reads.
     """
-    from ..results.summary import t_interval  # scipy: imported only when needed
+    from ..results.summary import outcome_range, t_interval  # scipy: imported only when needed
 
     keys = ["replication", "kpi", "period"]
     b = base[[*keys, "value", "unit", "better"]]
@@ -46,6 +49,7 @@ def paired_differences(base: pd.DataFrame, alternative: pd.DataFrame, base_key: 
         d = va - vb
         ok = ~np.isnan(d)
         mean, lo, hi = t_interval(d, level)
+        p05, p95 = outcome_range(d)
         better = str(g["better"].iloc[0] or "")
         if better in ("higher", "lower") and ok.any():
             up, down = float(np.mean(d[ok] > 0)), float(np.mean(d[ok] < 0))
@@ -57,7 +61,7 @@ def paired_differences(base: pd.DataFrame, alternative: pd.DataFrame, base_key: 
             "unit": g["unit"].iloc[0], "better": better, "n": int(ok.sum()),
             "mean_base": float(np.mean(vb[~np.isnan(vb)])) if (~np.isnan(vb)).any() else np.nan,
             "mean_alternative": float(np.mean(va[~np.isnan(va)])) if (~np.isnan(va)).any() else np.nan,
-            "mean_diff": mean, "ci_low": lo, "ci_high": hi,
+            "mean_diff": mean, "ci_low": lo, "ci_high": hi, "p05": p05, "p95": p95,
             "sd_diff": float(np.std(d[ok], ddof=1)) if ok.sum() > 1 else np.nan,
             "share_better": share_b, "share_worse": share_w, "share_alternative_better": share_b,
         })

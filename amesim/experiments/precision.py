@@ -25,12 +25,13 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..economics.catalogue import headline
 from ..replication import ReplicationResult
 from ..results.store import ResultStore
 
 # The two numbers planners ask for first: the cost of försörjningsstöd and the share of
 # exits to work or studies.
-DEFAULT_KPIS: tuple[str, ...] = ("fs_cost_sek", "share_work_studies")
+DEFAULT_KPIS: tuple[str, ...] = headline("precision")
 
 
 @dataclass(frozen=True)

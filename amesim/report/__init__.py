@@ -9,14 +9,21 @@ costs and comparisons come from the folder's tables (or from the functions that 
 Modules, lowest first:
 
 * :mod:`.fmt` numbers, money and intervals in Swedish or English; :mod:`.labels` a label
-  for every id (:class:`~.labels.ReportLabels`); :mod:`.assumptions` the assumptions table;
+  for every id (:class:`~.labels.ReportLabels`; KPI labels, units and formats come from the
+  KPI catalogue, :mod:`amesim.economics.catalogue`); :mod:`.vocabulary` Swedish for the
+  scenario's field names, enumerated values and source prefixes; :mod:`.references` the
+  documents that source notes cite ("001 §6"); :mod:`.assumptions` the assumptions table;
 * :mod:`.data` reads a folder (:class:`~.data.RunData`, :class:`~.data.CompareData`) and
   derives the monthly series figures need; :mod:`.figures` DataFrames -> plotly figures;
 * :mod:`.assets` the stylesheet and plotly's Swedish locale; :mod:`.page` the page
   framework (:class:`~.page.Page`: head, CSS, plotly embedded once, sections that fail
   softly, figure embedding, ``figures/`` output; :class:`~.page.PageType`);
-* :mod:`.fragments` cards, verdicts and tables with intervals; :mod:`.methods` the
-  assumptions and methods sections every page ends with;
+* :mod:`.cards` headline cards (the likely outcome p05-p95 first, the precision of the
+  mean second) and verdicts (better/worse only when the CI excludes zero, never for a gross
+  share); :mod:`.answer` the answer sentences a page opens with (``id="svar"``) and "does
+  the AME pay for itself?"; :mod:`.fragments` tables with intervals; :mod:`.sankey` the flow
+  diagram with a computed, collision-free layout; :mod:`.methods` the assumptions and
+  methods sections every page ends with;
 * page types: :mod:`.run_page`, :mod:`.compare_page`; :mod:`.html` the writer and the
   registry of page types; :mod:`.excel` the workbook.
 * :mod:`.diagram` the organisation drawn from a scenario (``amesim diagram`` and the run

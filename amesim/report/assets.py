@@ -36,15 +36,20 @@ section{background:var(--card);border:1px solid var(--line);border-radius:10px;p
 h2{font-size:1.6rem;margin:.2rem 0 .6rem;color:#0b3d66}
 h3{font-size:1.25rem;margin:1.4rem 0 .4rem}
 p.lead{font-size:1.05rem;color:var(--muted);margin:.2rem 0 .8rem;max-width:60rem}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(250px,1fr));gap:1rem;margin:.6rem 0}
+.answer{background:#eef4fb;border:2px solid var(--accent);border-radius:10px;padding:.9rem 1.2rem;margin:.4rem 0 1rem;font-size:1.12rem}
+.answer p{margin:.3rem 0}.answer h3{margin:.4rem 0 .2rem;font-size:1.1rem}
+.answer .answer-note{font-size:.9rem;color:var(--muted)}
+.pays p{margin:.35rem 0;max-width:60rem}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(230px,1fr));gap:1rem;margin:.6rem 0}
 .card{border:1px solid var(--line);border-left:6px solid var(--accent);border-radius:8px;padding:1rem 1.1rem;background:#fff}
 .card h3{margin:0 0 .3rem;font-size:1.05rem;color:var(--muted);font-weight:600;min-height:2.6em}
-.card .value{font-size:2.4rem;font-weight:700;line-height:1.15;margin:.2rem 0}
+.card .value{font-size:2.3rem;font-weight:700;line-height:1.15;margin:.2rem 0;overflow-wrap:anywhere}
 .card .unit{font-size:1.15rem;font-weight:600;color:var(--muted);margin:-.2rem 0 .3rem}
-.card .ci{font-size:1rem;color:var(--ink)}
+.card .range{font-size:1rem;color:var(--ink);margin:.2rem 0}.card .range .what{font-weight:600}
+.card .ci{font-size:.9rem;color:var(--muted);margin:.2rem 0}
 .card .card-note{font-size:.85rem;color:var(--muted);margin-top:.5rem}
 .card.good{border-left-color:var(--good)}.card.bad{border-left-color:var(--bad)}.card.unclear{border-left-color:#95a5a6}
-.badge{display:inline-block;font-size:.8rem;font-weight:700;padding:.1rem .5rem;border-radius:99px;color:#fff;vertical-align:middle}
+.badge{display:inline-block;white-space:nowrap;font-size:.8rem;font-weight:700;padding:.1rem .5rem;border-radius:99px;color:#fff;vertical-align:middle}
 .badge.good{background:var(--good)}.badge.bad{background:var(--bad)}.badge.unclear{background:#7f8c8d}
 .plot{width:100%;min-height:320px}
 .figure{margin:.6rem 0 1.4rem}
@@ -52,8 +57,12 @@ table{border-collapse:collapse;width:100%;font-size:1rem;margin:.6rem 0}
 th,td{border-bottom:1px solid var(--line);padding:.45rem .6rem;text-align:left;vertical-align:top}
 th{background:#eef2f6;font-weight:600}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td .ci{display:block;font-size:.8rem;color:var(--muted)}
+td .ci{display:block;font-size:.8rem;color:var(--muted);white-space:normal}
 tr.total td{font-weight:700;border-top:2px solid #999}
+tr.subtotal td{font-weight:600;border-top:1px solid #999}
+tr.group th{background:#f6f8fa;font-size:.95rem}
+tr.outside td{font-style:italic;color:var(--muted)}
+table.costs{font-size:.95rem}
 .scroll{overflow-x:auto}
 .note{background:#fff8e1;border-left:5px solid #e6ab02;padding:.6rem .9rem;margin:.6rem 0;font-size:.95rem}
 .note.error{background:#fdecea;border-left-color:var(--bad)}

@@ -21,6 +21,7 @@ from ..scenario.model import Scenario
 from ..scenario.values import Dist, Quantity
 from . import fmt
 from .labels import ReportLabels, pretty_id
+from .vocabulary import DIST_SV, FIELD_SV, source_text
 
 SKIP = {"id", "name", "description", "source", "segments_source", "kind", "unit", "pool", "remove"}
 
@@ -34,47 +35,8 @@ def _mix_source(model: BaseModel, name: str) -> str:
             return getattr(model, key)
     return ""
 
-_FIELD_SV = {
-    "start_date": "startdatum", "horizon_years": "tidshorisont (år)", "warmup_days": "uppvärmning (dagar)",
-    "initial_households": "hushåll med försörjningsstöd vid start", "inflow_per_month": "nya hushåll per månad",
-    "payment_sek_per_month": "utbetalning per hushåll och månad (kr)", "segments": "fördelning på grupper",
-    "work_related_share": "andel med arbetslöshet som orsak", "rate_per_month": "antal per månad",
-    "capacity_per_month": "högst antal per månad", "age": "ålder", "distance": "avstånd till arbetsmarknaden (0–10)",
-    "baseline_exit_per_month": "avslut per månad utan AME", "fte": "årsarbetare",
-    "annual_cost_sek": "årskostnad per årsarbetare (kr)", "places": "platser",
-    "duration_days": "längd (dagar)", "hazards_per_month": "avslutsrisk per månad",
-    "on_completion": "utfall vid fullföljd insats", "distance_change": "förändrat avstånd efter insats",
-    "patience_days": "tålamod i kö (dagar)", "participants_per_fte": "deltagare per årsarbetare",
-    "caseload_per_fte": "ärenden per årsarbetare", "interval_days": "dagar mellan möten",
-    "max_cases_per_meeting": "ärenden per möte", "model": "modell", "process_model": "arbetssätt",
-    "routing": "fördelning till insatser", "reassess_months": "månader mellan omprövningar",
-    "reassessment": "omprövning", "max_measures": "högst antal insatser", "krom_per_month": "Rusta och matcha per månad",
-    "retention_6m": "kvar i arbete/studier efter 6 månader", "return_to_fs_12m": "åter till försörjningsstöd inom 12 månader",
-    "summer_places_factor": "andel platser på sommaren", "aim": "mål", "batch": "årligt intag",
-    "size": "antal", "date": "datum", "first_measure": "första insats", "sek_per_year": "kronor per år",
-    "wage_sek_per_month": "lön per månad (kr)", "state_compensation_share": "statlig ersättning (andel)",
-    "fs_payment_factor": "andel försörjningsstöd under insatsen", "board": "nämnd",
-    "fs_indexation_per_year": "uppräkning försörjningsstöd per år", "cost_indexation_per_year": "uppräkning kostnader per år",
-    "persons": "personer", "role": "roll", "sequence": "huvudspår", "side_track": "sidospår",
-    "referral": "anvisning från socialtjänsten", "staff": "personalbehov", "matching": "matchning",
-    "steps": "steg", "when": "villkor", "measures": "insatser", "distance_max": "högst avstånd",
-    "distance_min": "minst avstånd", "case_manager": "handläggare", "beredning": "beredning",
-    "eligibility": "målgrupp", "subsidy": "subvention", "funding": "extern finansiering",
-    "summer": "sommar", "vacation_weeks_in_summer": "semesterveckor på sommaren", "sick_leave": "sjukfrånvaro",
-    "share": "andel", "spell_days": "längd per sjukperiod (dagar)", "priority": "prioritet",
-    "fs_share": "andel med försörjningsstöd", "max_months": "högst antal månader",
-    "running_cost_sek_per_year": "driftkostnad per år (kr)", "income_sek_per_year": "intäkter per år (kr)",
-    "premises_sek_per_year": "lokalkostnad per år (kr)", "sanction_per_month": "sanktioner per månad",
-    "side_track_share": "andel till sidospår", "meets_in_summer": "möten på sommaren", "ips": "IPS-stöd",
-    "min_months_on_support": "minsta antal månader med stöd", "trend_per_year": "trend per år",
-    "baseline_exit_mix": "avslut utan AME fördelat på", "distance_effect": "effekt av avstånd",
-    "tax": "kommunalskatt", "start": "start", "end": "slut", "target": "målgrupp", "channels": "inflöden",
-}
 _DIST_PARAM_SV = {"value": "", "mean": "medel", "sd": "sd", "low": "lägst", "mode": "troligast", "high": "högst"}
 
-_DIST_SV = {"fixed": "fast", "exponential": "exponentialfördelning", "uniform": "likformig",
-            "triangular": "triangelfördelning", "lognormal": "lognormalfördelning", "gamma": "gammafördelning",
-            "normal": "normalfördelning", "empirical": "empirisk"}
 
 
 @dataclass
@@ -194,16 +156,21 @@ def _num(x: float, lang: str) -> str:
     return fmt.number(x, 4, lang)
 
 
-def fmt_value(v: Any, lang: str = "sv") -> str:
-    """A parameter value as readable text (Quantity ranges, distributions, schedules)."""
+def fmt_value(v: Any, lang: str = "sv", labels: ReportLabels | None = None) -> str:
+    """A parameter value as readable text (Quantity ranges, distributions, schedules); with
+    ``labels``, ids and enumerated values as words ('longest' -> 'den som väntat längst först',
+    a segment id -> its name)."""
     from ..scenario.model import Schedule
+
+    if isinstance(v, str) and labels is not None:
+        return labels.ident(v)
 
     if v is None:
         return "–" if lang == "sv" else "none"
     if isinstance(v, Quantity):
         return fmt_quantity(v, lang)
     if isinstance(v, Dist):
-        family = _DIST_SV.get(v.dist, v.dist) if lang == "sv" else v.dist
+        family = DIST_SV.get(v.dist, v.dist) if lang == "sv" else v.dist
         if v.dist == "fixed" and v.value is not None:
             return fmt_quantity(v.value, lang)
         names = _DIST_PARAM_SV if lang == "sv" else {"value": ""}
@@ -229,9 +196,10 @@ def fmt_value(v: Any, lang: str = "sv") -> str:
     if isinstance(v, int | float):
         return _num(float(v), lang)
     if isinstance(v, dict):
-        return ", ".join(f"{k}: {fmt_value(x, lang)}" for k, x in v.items())
+        key = labels.ident if labels is not None else str
+        return ", ".join(f"{key(str(k))}: {fmt_value(x, lang, labels)}" for k, x in v.items())
     if isinstance(v, list | tuple):
-        return ", ".join(fmt_value(x, lang) for x in v) or "–"
+        return ", ".join(fmt_value(x, lang, labels) for x in v) or "–"
     if isinstance(v, dt.date):
         return v.isoformat()
     return str(v)
@@ -255,7 +223,8 @@ def describe_path(path: tuple[str, ...], labels: ReportLabels) -> str:
     head = sec
     if path[0] in _LOOKUP and rest:
         head = f"{sec}: {getattr(labels, _LOOKUP[path[0]])(rest.pop(0))}"
-    words = [_FIELD_SV.get(p, p.replace("_", " ")) if labels.lang == "sv" else p.replace("_", " ") for p in rest]
+    words = [FIELD_SV[p] if labels.lang == "sv" and p in FIELD_SV else
+             (labels.ident(p) if labels.is_ident(p) else p.replace("_", " ")) for p in rest]
     return " › ".join([head, *words])
 
 
@@ -302,10 +271,10 @@ def assumptions_table(resolved: dict[str, Any], labels: ReportLabels, parameters
         rows.append({
             "parameter": describe_path(leaf.path, labels),
             "field": dotted,
-            "value": fmt_value(leaf.value, labels.lang),
+            "value": fmt_value(leaf.value, labels.lang, labels),
             "uncertain": leaf.uncertain,
             "drawn": _drawn(parameters, dotted, labels.lang) if leaf.uncertain else "",
-            "source": leaf.source,
+            "source": source_text(leaf.source, labels.lang),
             "choice": is_choice(leaf.path, leaf.value),
         })
     return pd.DataFrame(rows, columns=["parameter", "field", "value", "uncertain", "drawn", "source", "choice"])
@@ -336,14 +305,14 @@ def scenario_changes(base: dict[str, Any], alt: dict[str, Any], labels: ReportLa
         if leaf0 is not None and leaf0.path[:2] in whole:
             continue
         va, vb = a.get(key), b.get(key)
-        ta = fmt_value(va.value, labels.lang) if va else "–"
-        tb = fmt_value(vb.value, labels.lang) if vb else "–"
+        ta = fmt_value(va.value, labels.lang, labels) if va else "–"
+        tb = fmt_value(vb.value, labels.lang, labels) if vb else "–"
         if ta == tb:
             continue
         leaf = va or vb
         assert leaf is not None
         rows.append({"parameter": describe_path(leaf.path, labels), "field": key,
-                     "base": tb, "alternative": ta, "source": (va.source if va else ""),
+                     "base": tb, "alternative": ta, "source": source_text(va.source if va else "", labels.lang),
                      # a value that exists in only one scenario follows a change of structure
                      "choice": va is None or vb is None or is_choice(leaf.path, leaf.value)})
     # Plain numbers (e.g. staff.x.persons) cannot carry a source; they change together with

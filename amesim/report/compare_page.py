@@ -19,7 +19,9 @@ import pandas as pd
 from ..experiments.compare import comparison_table
 from . import figures as F
 from . import fmt
+from .answer import compare_answer_html
 from .assumptions import scenario_changes
+from .cards import UNCERTAINTY_SENTENCE
 from .data import (
     CompareData,
     RunData,
@@ -35,6 +37,7 @@ from .fragments import KEY_KPIS, Stat, diff_cards_html, verdict
 from .labels import ReportLabels, kpi_format
 from .methods import assumptions_html, methods_html
 from .page import BuiltPage, Page, PageType, e
+from .references import references_html
 
 
 def compute_comparison(cd: CompareData) -> pd.DataFrame:
@@ -76,7 +79,7 @@ def comparison_table_html(comp: pd.DataFrame, names: dict[str, str], lab: Report
             f = kpi_format(kpi)
             one = fmt.formatter(f, lab.lang, threshold, 1 if f == "number" else 0)
             if f == "share":
-                diff = fmt.number(100 * r["mean_diff"], 1, lab.lang, sign=True) + sv(" p.e.", " pp")
+                diff = fmt.number(100 * r["mean_diff"], 1, lab.lang, sign=True) + sv(" procentenheter", " percentage points")
                 ci = fmt.span(r["ci_low"], r["ci_high"], 1, lab.lang, scale=100)
             elif f == "money":
                 diff, ci = fmt.money(r["mean_diff"], lab.lang, short=True, sign=True), fmt.interval(r["ci_low"], r["ci_high"], "money", lab.lang)
@@ -109,6 +112,12 @@ class CompareView:
         return self.cd.runs[self.cd.base]
 
     @property
+    def years(self) -> float:
+        """The window's length in years: amounts a year are the whole period's / this."""
+        w = self.base.window
+        return w.years_length if w else 1.0
+
+    @property
     def lab(self) -> ReportLabels:
         return self.page.labels
 
@@ -125,28 +134,25 @@ class CompareView:
 
 def overview(v: CompareView) -> str:
     cd, sv, names = v.cd, v.sv, v.names
-    out = []
-    bk = v.base.get("kpis")
-    if bk is None:
-        return v.page.missing("kpis.parquet")
+    if v.comp is None or v.comp.empty:
+        return v.page.missing("comparison.csv")
+    years = v.years
+    out = [compare_answer_html(v.comp, cd.alternatives, names, cd.base, years, v.lab)]
     for alt in cd.alternatives:
-        ak = cd.runs[alt].get("kpis")
-        if ak is None:
-            out.append(v.page.missing(f"{alt}/kpis.parquet"))
-            continue
         out.append(f"<h3>{e(names[alt])} {e(sv('jämfört med', 'compared with'))} {e(names[cd.base])}</h3>")
-        out.append(diff_cards_html(bk, ak, v.base.window, v.lab, v.threshold))
-    lead = sv("Skillnad = alternativet minus nuläget, medelvärde över parade replikeringar. Grönt: säkert "
-              "bättre, rött: säkert sämre, grått: skillnaden ryms inom osäkerheten.",
-              "Difference = alternative minus baseline, mean over paired replications. Green: clearly "
-              "better, red: clearly worse, grey: the difference is within the uncertainty.")
-    out.append(f'<p class="lead">{e(lead)}</p>')
+        out.append(diff_cards_html(v.comp, alt, years, v.lab, v.threshold))
+    lead = sv("Skillnad = alternativet minus nuläget; belopp per år. Grönt: säkert bättre, rött: säkert sämre, "
+              "grått: ingen säker skillnad, eller ett bruttomått som inte är bättre eller sämre i sig. ",
+              "Difference = alternative minus baseline; amounts a year. Green: clearly better, red: clearly worse, "
+              "grey: no clear difference, or a gross measure that is neither better nor worse in itself. ")
+    out.append(f'<p class="lead">{e(lead + UNCERTAINTY_SENTENCE[v.lab.lang])}</p>')
     return "".join(out)
 
 
 def changes(v: CompareView) -> str:
     cd, sv, names, base = v.cd, v.sv, v.names, v.base
-    out = []
+    out: list[str] = []
+    sources: list[str] = []
     for alt in cd.alternatives:
         a = cd.runs[alt]
         if not (a.scenario and base.scenario):
@@ -160,7 +166,7 @@ def changes(v: CompareView) -> str:
         chosen = f'<span class="ci">{e(sv("scenariots val", "set by the scenario"))}</span>'
         rows = "".join(f'<tr><td>{e(r.parameter)}<span class="ci"><code>{e(r.field)}</code></span></td>'
                        f"<td>{e(r.base)}</td><td>{e(r.alternative)}</td>"
-                       f"<td>{e(r.source) if r.source else (chosen if r.choice else nosrc)}</td></tr>"
+                       f"<td>{f'<span class=src>{e(r.source)}</span>' if r.source else (chosen if r.choice else nosrc)}</td></tr>"
                        for r in t.itertuples())
         table = (f'<div class="scroll"><table><thead><tr><th>{e(sv("Parameter", "Parameter"))}</th>'
                  f'<th>{e(names[cd.base])}</th><th>{e(names[alt])}</th><th>{e(sv("Källa", "Source"))}</th></tr></thead>'
@@ -169,7 +175,8 @@ def changes(v: CompareView) -> str:
             table = (f'<details><summary>{e(sv(f"Visa alla {len(t)} ändringar", f"Show all {len(t)} changes"))}'
                      f"</summary>{table}</details>")
         out.append(table)
-    return "".join(out) or v.page.missing("run.json")
+        sources.extend(t["source"])
+    return "".join(out) + references_html(sources, v.lab) if out else v.page.missing("run.json")
 
 
 def differences(v: CompareView) -> str:
@@ -217,7 +224,7 @@ def social_assistance(v: CompareView) -> str:
         if sp is not None and w is not None:
             frames.append(monthly_long_term(sp, w).assign(entity=k))
     if frames:
-        fig = F.timeseries_figure(pd.concat(frames), sv("Hushåll med långvarigt bistånd", "Long-term recipient households"),
+        fig = F.timeseries_figure(pd.concat(frames), sv("Hushåll med långvarigt försörjningsstöd", "Long-term recipient households"),
                                   sv("hushåll", "households"), lab, entity_label=names, value_format="count", threshold=v.threshold)
         out.append(v.page.figure(fig, "fs-langvarigt-jamforelse", sv(
             "Stöd i minst 10 av de senaste 12 månaderna.", "Paid in at least 10 of the last 12 months.")))
@@ -235,17 +242,21 @@ def capacity(v: CompareView) -> str:
 
 
 def flows(v: CompareView) -> str:
+    """One flow diagram per scenario, with the same node order and colours in all of them."""
+    runs = {k: rd for k, rd in v.cd.runs.items() if rd.get("participants") is not None}
+    flows_of = {k: sankey_flows(rd.tables["participants"], rd.get("episodes")) for k, rd in runs.items()}
+    layout = F.SankeyLayout.of(flows_of.values())
     out = []
-    for k, rd in v.cd.runs.items():
-        p = rd.get("participants")
-        if p is None:
-            continue
-        w = rd.window
-        fig = F.sankey_figure(sankey_flows(p, rd.get("episodes")), ReportLabels.from_scenario(rd.scenario, v.lab.lang),
+    for k, rd in runs.items():
+        p, w = rd.tables["participants"], rd.window
+        fig = F.sankey_figure(flows_of[k], ReportLabels.from_scenario(rd.scenario, v.lab.lang),
                               w.years_length if w else 1.0, v.threshold,
                               title=v.sv(f"Flöde per år: {rd.name}", f"Flow per year: {rd.name}"),
-                              replications=sorted(p["replication"].unique()))
+                              replications=sorted(p["replication"].unique()), layout=layout)
         out.append(v.page.figure(fig, f"flode-{k}"))
+    if len(out) > 1:
+        out.insert(0, v.page.note(v.sv("Diagrammen har samma ordning och färger, så att de kan jämföras rad för rad.",
+                                       "The diagrams share order and colours, so they can be compared row by row.")))
     return "".join(out) or v.page.missing("participants.parquet")
 
 
@@ -288,7 +299,7 @@ def build_compare_page(cd: CompareData, lang: str, threshold: int) -> BuiltPage:
     subtitle = [sv("Vad händer med flöden och kostnader om organisationen ändras?",
                    "What happens to flows and costs if the organisation changes?")]
     if w:
-        subtitle.append(f"{w.start} – {w.end_date - dt.timedelta(days=1)} · {base.replications} " + sv("replikeringar", "replications"))
+        subtitle.append(f"{w.start} – {w.end_date - dt.timedelta(days=1)} · {base.replications} " + sv("simuleringar", "simulations"))
     return BuiltPage(page, title, subtitle, runs=cd.runs, comparison=view.comp)
 
 

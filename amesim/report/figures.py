@@ -18,17 +18,18 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..economics.catalogue import headline, is_gross
 from . import fmt
-from .data import band, fill_replications
-from .labels import EXIT_ORDER, ReportLabels, kpi_better, kpi_format
+from .data import band
+from .labels import ReportLabels, kpi_better, kpi_format
+from .sankey import EXIT_COLORS, SankeyLayout, sankey_figure  # noqa: F401 - the figures' one namespace
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C6D31", "#117733",
            "#999933", "#882255", "#44AA99", "#332288"]
-EXIT_COLORS = {"arbete": "#1B9E77", "studier": "#66A61E", "annan_myndighet": "#7570B3",
-               "slutfort_uppdrag": "#E6AB02", "annat": "#D95F02", "krom": "#E7298A", "kvar": "#9E9E9E"}
 GOOD, BAD, NEUTRAL = "#1B7F3B", "#C0392B", "#7F8C8D"
 PCT = {"sv": "\u00a0%", "en": "%"}
+PANEL_PX = 220.0  # height of one small panel of a faceted time series
 
 
 def esc(text: object) -> str:
@@ -83,7 +84,9 @@ def rgba(hex_color: str, alpha: float) -> str:
 def base_layout(fig: go.Figure, title: str, lang: str = "sv", height: int = 480) -> go.Figure:
     """Large fonts and plain white background: readable on a projector, no web fonts."""
     fig.update_layout(
-        title={"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 22}},
+        # Anchored at the top: a second title line grows down into the margin, never onto the plot.
+        title={"text": esc(title), "x": 0, "xanchor": "left", "y": 1.0, "yref": "container", "yanchor": "top",
+               "pad": {"t": 12}, "font": {"size": 22}},
         font={"family": FONT, "size": 16, "color": "#1a1a1a"},
         template="plotly_white",
         separators=", " if lang == "sv" else ".,",
@@ -106,94 +109,7 @@ def _label_fn(labels_of: Callable[[str], str] | Mapping[str, str] | None) -> Cal
 # --------------------------------------------------------------------------- Sankey
 
 
-def _node_label(node: str, labels: ReportLabels) -> str:
-    kind, ident = node.split(":", 1)
-    if kind == "c":
-        return labels.channel(ident)
-    if kind == "b":
-        return labels.t("stage.direkt") if ident == "direkt" else labels.stage(ident)
-    if kind == "m":
-        return labels.t("stage.ingen_insats") if ident == "ingen" else labels.measure(ident)
-    return labels.exit_reason(ident)
-
-
-def _node_color(node: str, order: list[str]) -> str:
-    kind, ident = node.split(":", 1)
-    if kind == "x":
-        return EXIT_COLORS.get(ident, NEUTRAL)
-    if kind == "b":
-        return "#5D6D7E"
-    if kind == "m" and ident == "ingen":
-        return "#BDC3C7"
-    offset = 0 if kind == "c" else 3
-    return PALETTE[(order.index(node) + offset) % len(PALETTE)]
-
-
-def sankey_figure(flows: pd.DataFrame, labels: ReportLabels, years: float, threshold: int = 5,
-                  title: str | None = None, replications: list[int] | None = None) -> go.Figure:
-    """Flow channel -> beredning -> last measure -> exit, in people per year.
-
-    ``flows`` is :func:`amesim.report.data.sankey_flows` (replication, source, target, value).
-    Link widths are the mean per year across replications; the hover shows that mean with
-    its 95 % interval (small numbers as '<5').
-    """
-    lang = labels.lang
-    per_year = labels.sv_en("per år", "per year")
-    title = title or labels.sv_en("Vart går deltagarna? Från inflöde till avslut",
-                                  "Where do participants go? From referral to exit")
-    fig = go.Figure()
-    if flows is None or flows.empty:
-        return base_layout(fig, title, lang)
-    reps = replications if replications is not None else sorted(flows["replication"].unique())
-    f = fill_replications(flows, ["source", "target"], reps)
-    f = f.assign(value=f["value"] / max(years, 1e-9))
-    links = band(f, ["source", "target"])
-    links = links[links["mean"] > 0]
-    # Node totals (inflow for the first column, else outflow+... use max of in/out).
-    node_in = f.groupby(["target", "replication"])["value"].sum().rename_axis(["node", "replication"])
-    node_out = f.groupby(["source", "replication"])["value"].sum().rename_axis(["node", "replication"])
-    totals = pd.concat([node_in, node_out], axis=1).max(axis=1).rename("value").reset_index()
-    node_band = band(totals, ["node"]).set_index("node")
-    layer = {"c": 0, "b": 1, "m": 2, "x": 3}
-    exit_rank = {f"x:{r}": i for i, r in enumerate([*EXIT_ORDER, "kvar"])}
-    nodes = sorted(set(links["source"]) | set(links["target"]),
-                   key=lambda n: (layer[n[0]], exit_rank.get(n, 0), -node_band.loc[n, "mean"]))
-    index = {n: i for i, n in enumerate(nodes)}
-    node_labels = [_node_label(n, labels) for n in nodes]
-
-    def hover(m: float, lo: float, hi: float) -> str:
-        text = f"{fmt.count(m, threshold, lang)} {per_year}"
-        ci = fmt.interval(lo, hi, "count", lang, threshold)
-        if ci:
-            text += f"<br>95 % {labels.sv_en('konfidensintervall', 'confidence interval')}: {ci}"
-        return text
-
-    node_text = [f"<b>{esc(name)}</b><br>" + hover(*node_band.loc[n, ["mean", "lo", "hi"]])
-                 for n, name in zip(nodes, node_labels, strict=True)]
-    short = [name if len(name) <= 34 else name[:32].rstrip() + "…" for name in node_labels]
-    link_color = [rgba(_node_color(t if t.startswith("x:") else s, nodes), 0.35)
-                  for s, t in zip(links["source"], links["target"], strict=True)]
-    fig.add_trace(go.Sankey(
-        arrangement="snap",
-        valueformat=".1f",
-        node={"label": [esc(x) for x in short], "pad": 18, "thickness": 22,
-              "color": [_node_color(n, nodes) for n in nodes], "line": {"width": 0},
-              "customdata": node_text, "hovertemplate": "%{customdata}<extra></extra>"},
-        link={"source": [index[s] for s in links["source"]], "target": [index[t] for t in links["target"]],
-              "value": links["mean"].round(3).tolist(), "color": link_color,
-              "customdata": [hover(m, lo, hi) for m, lo, hi in zip(links["mean"], links["lo"], links["hi"], strict=True)],
-              "hovertemplate": "%{source.label} → %{target.label}<br>%{customdata}<extra></extra>"},
-    ))
-    per_column = max(sum(1 for n in nodes if n[0] == k) for k in "cbmx")
-    fig = base_layout(fig, title, lang, height=max(620, 160 + 62 * per_column))
-    heads = [labels.sv_en("Inflöde", "Referral"), labels.sv_en("Beredning", "Assignment"),
-             labels.sv_en("Senaste insats", "Last measure"), labels.sv_en("Avslut", "Exit")]
-    for i, h in enumerate(heads):
-        fig.add_annotation(x=i / 3, y=1.06, xref="paper", yref="paper", text=f"<b>{h}</b>",
-                           showarrow=False, xanchor=["left", "center", "center", "right"][i],
-                           font={"size": 16, "color": "#444"})
-    fig.update_layout(margin={"l": 20, "r": 20, "t": 100, "b": 20})
-    return fig
+# The flow diagram lives in .sankey (its layout is computed so that labels never collide).
 
 
 # --------------------------------------------------------------------------- time series
@@ -240,19 +156,22 @@ def timeseries_figure(frame: pd.DataFrame, title: str, y_title: str, labels: Rep
         div = 0.01  # plot percent numbers, so the axis can say "80 %" the Swedish way
     fmt_one = fmt.formatter(value_format, lang, threshold, decimals)
     ci_word = labels.sv_en("95 % konfidensintervall", "95% confidence interval") if method == "ci" else \
-        labels.sv_en("95 % av replikeringarna", "95% of replications")
+        labels.sv_en("9 av 10 simuleringar", "9 of 10 simulations")
     entities = list(dict.fromkeys(df["entity"]))
     facet = len(entities) > 3 if facet is None else facet
     cols = 1 if not facet else (2 if len(entities) <= 4 else 3)
     rows = 1 if not facet else -(-len(entities) // cols)
     names = [esc(name_of(ent)) if ent != "" else esc(y_title) for ent in entities]
     lines = 1
+    panel_h, gap_h = PANEL_PX, 0.0
     if facet:
-        # Long panel titles (scenario names) wrap instead of running into the next panel.
+        # Long panel titles (scenario names) wrap instead of running into the next panel, and
+        # the gap between rows holds the year ticks of the row above plus the titles below.
         panel_titles = [wrap(n, 110 // cols) for n in names]
         lines = max(t.count("<br>") + 1 for t in panel_titles)
+        gap_h = 44.0 + 22.0 * lines
         fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True, subplot_titles=panel_titles,
-                            vertical_spacing=min(0.12 + 0.07 * (lines - 1), 0.5 / rows),
+                            vertical_spacing=gap_h / (rows * panel_h + (rows - 1) * gap_h) if rows > 1 else 0.0,
                             horizontal_spacing=0.07)
     else:
         fig = go.Figure()
@@ -281,8 +200,13 @@ def timeseries_figure(frame: pd.DataFrame, title: str, y_title: str, labels: Rep
             fig.add_hline(y=ref_line / div, line={"color": "#444", "dash": "dash", "width": 1.5}, **pos)
     if ref_line is not None and not facet:
         fig.add_hline(y=ref_line / div, line={"color": "#444", "dash": "dash", "width": 1.5})
-    fig = base_layout(fig, title, lang, height=480 if not facet else 120 + (240 + 20 * (lines - 1)) * rows)
+    top_px = 100 + 22 * lines
+    fig = base_layout(fig, title, lang,
+                      height=480 if not facet else int(top_px + 40 + rows * panel_h + (rows - 1) * gap_h))
     fig.update_xaxes(tickformat="%b %Y", hoverformat="%b %Y")
+    if facet:  # years only, level: rotated month labels would reach into the next row's titles
+        fig.update_xaxes(tickformat="%Y", dtick="M12", tickangle=0)
+        fig.update_layout(margin_t=top_px, margin_b=40)
     fig.update_yaxes(rangemode="tozero" if nonnegative else "normal")
     if facet:
         fig.update_annotations(font={"size": 16})
@@ -291,7 +215,7 @@ def timeseries_figure(frame: pd.DataFrame, title: str, y_title: str, labels: Rep
             fig.update_yaxes(title_text=esc(y_title), row=1, col=1)
         else:  # one axis title per small panel would overlap: say it once, under the title
             fig.update_layout(title_text=f"{esc(title)}<br><span style='font-size:14px;color:#555'>"
-                              f"{esc(y_title)}</span>", margin_t=100 + 22 * lines)
+                              f"{esc(y_title)}</span>")
     else:
         fig.update_yaxes(title_text=esc(y_title))
     if value_format == "share":
@@ -304,7 +228,7 @@ def timeseries_figure(frame: pd.DataFrame, title: str, y_title: str, labels: Rep
             cut = labels.sv_en("Axeln är avskuren vid 200 %; håll muspekaren över linjen för värdena.",
                                "Axis cut at 200%; hover over the line for the values.")
             fig.update_layout(title_text=f"{esc(title)}<br><span style='font-size:14px;color:#555'>{esc(cut)}</span>",
-                              margin_t=100 + 22 * lines if facet else 95)
+                              margin_t=top_px if facet else 95)
     elif value_format == "money":
         fig.update_yaxes(tickformat=",.1f" if div >= 1e6 else ",.0f")
     fig.update_layout(showlegend=not facet and (len(entities) > 1 or bool(entities and entities[0] != "")))
@@ -329,6 +253,9 @@ def capacity_figure(summary: pd.DataFrame, labels: ReportLabels, period: str = "
         return base_layout(fig, title, lang)
     s = summary[summary["kpi"].str.startswith(("utilisation_", "occupancy_"))
                 & (summary["period"].astype(str) == period)].copy()
+    # A pool or measure nobody uses (0 all the period) is not a bottleneck: leave it out.
+    used = s.groupby("kpi")["mean"].max()
+    s = s[s["kpi"].isin(used[used > 0].index)]
     if s.empty:
         return base_layout(fig, title, lang)
     if "group" not in s:
@@ -366,11 +293,7 @@ def capacity_figure(summary: pd.DataFrame, labels: ReportLabels, period: str = "
 
 # --------------------------------------------------------------------------- comparison
 
-COMPARISON_KPIS = (
-    "participants", "exits", "share_work_studies", "share_work_studies_6m", "wait_days_mean",
-    "days_in_programme_mean", "fs_households", "fs_long_term_households", "fs_cost_sek",
-    "ame_cost_sek", "net_municipal_cost_sek", "cost_per_exit_work_studies_sek",
-)
+COMPARISON_KPIS = headline("forest")
 
 
 def forest_figure(comparison: pd.DataFrame, labels: ReportLabels, kpis: tuple[str, ...] | list[str] = COMPARISON_KPIS,
@@ -379,7 +302,8 @@ def forest_figure(comparison: pd.DataFrame, labels: ReportLabels, kpis: tuple[st
     """Difference vs the baseline per KPI, in percent of the baseline, with 95 % CI.
 
     Percent puts persons, days and kronor on one axis; the hover gives the absolute
-    difference. Green = better with the CI clear of zero, red = worse, grey = unclear.
+    difference. Green = better with the CI clear of zero, red = worse, grey = unclear or a
+    gross indicator (neither better nor worse in itself).
     """
     lang = labels.lang
     title = title or labels.sv_en("Skillnad mot nuläget (95 % konfidensintervall)",
@@ -407,7 +331,7 @@ def forest_figure(comparison: pd.DataFrame, labels: ReportLabels, kpis: tuple[st
         for _, r in d.iterrows():
             better = r.get("better") if isinstance(r.get("better"), str) and r.get("better") else kpi_better(r["kpi"])
             sure_up, sure_down = r["ci_low"] > 0, r["ci_high"] < 0
-            if better and (sure_up or sure_down):
+            if better and not is_gross(r["kpi"]) and (sure_up or sure_down):
                 good = (better == "higher") == bool(sure_up)
                 colors.append(GOOD if good else BAD)
             else:
@@ -482,7 +406,7 @@ def cumulative_cost_figure(monthly_costs: Mapping[str, pd.DataFrame], base: str,
     if not frames:
         return base_layout(fig, title, lang)
     fig = timeseries_figure(pd.concat(frames, ignore_index=True), title,
-                            labels.sv_en("Skillnad, ackumulerat", "Difference, cumulative"), labels,
+                            labels.sv_en("Ackumulerad skillnad", "Cumulative difference"), labels,
                             value_format="money", ref_line=0.0)
     fig.update_yaxes(rangemode="normal")
     below = esc(labels.sv_en("Under noll = billigare än nuläget", "Below zero = cheaper than the baseline"))

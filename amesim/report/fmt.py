@@ -109,12 +109,34 @@ def money(x: float | None, lang: str = "sv", short: bool = False, sign: bool = F
     return f"{number(scaled, _money_decimals(scaled, div), lang, sign)}{NBSP}{abbr if short else word}"
 
 
-def money_range(lo: float | None, hi: float | None, lang: str = "sv") -> tuple[str, str, str]:
-    """Both ends on the same scale: ('1,2', '2,0', 'miljoner kronor')."""
+def money_parts(x: float | None, lang: str = "sv", sign: bool = False) -> tuple[str, str]:
+    """(number, unit) short enough for a headline card: '8,2' 'miljoner kronor', '591' 'tusen
+    kronor', '650' 'kronor' (with a '+' when ``sign`` and positive)."""
+    if is_missing(x):
+        return DASH, ""
+    v = float(x)  # type: ignore[arg-type]
+    a = abs(v)
+    if a >= 1e6:
+        div, word = _money_scale(v, lang)[:2]
+        scaled = v / div
+        return number(scaled, _money_decimals(scaled, div), lang, sign), word
+    if a >= 1e4:
+        return number(v / 1e3, 0, lang, sign), "tusen kronor" if lang == "sv" else "thousand SEK"
+    return number(round_sig(v), 0, lang, sign), "kronor" if lang == "sv" else "SEK"
+
+
+def money_range(lo: float | None, hi: float | None, lang: str = "sv",
+                thousands: bool = False) -> tuple[str, str, str]:
+    """Both ends on the same scale: ('1,2', '2,0', 'miljoner kronor'); with ``thousands``,
+    amounts from 10 000 to a million in 'tusen kronor' (as :func:`money_parts`)."""
     if is_missing(lo) or is_missing(hi):
         return DASH, DASH, ""
     lo_f, hi_f = float(lo), float(hi)  # type: ignore[arg-type]
-    div, word, _ = _money_scale(max(abs(lo_f), abs(hi_f)), lang)
+    top = max(abs(lo_f), abs(hi_f))
+    if thousands and 1e4 <= top < 1e6:
+        return (number(lo_f / 1e3, 0, lang), number(hi_f / 1e3, 0, lang),
+                "tusen kronor" if lang == "sv" else "thousand SEK")
+    div, word, _ = _money_scale(top, lang)
     if div > 1:
         a, b = lo_f / div, hi_f / div
         d = _money_decimals(max(abs(a), abs(b)), div)
@@ -130,7 +152,7 @@ def ci_sentence(lo: float | None, hi: float | None, kind: str, lang: str = "sv",
     ``kind`` is 'money', 'share', 'count' or 'number'; ``per`` e.g. 'per år'.
     """
     if is_missing(lo) or is_missing(hi):
-        return ("Osäkerheten kan inte beräknas (för få replikeringar)." if lang == "sv"
+        return ("Osäkerheten kan inte beräknas (för få simuleringar)." if lang == "sv"
                 else "The uncertainty cannot be computed (too few replications).")
     if kind == "money":
         a, b, unit = money_range(lo, hi, lang)

@@ -1,4 +1,4 @@
-"""Reusable pieces of report pages: headline cards, verdicts and tables with 95 % intervals.
+"""Reusable pieces of report pages: tables with 95 % intervals (cards and verdicts: :mod:`.cards`).
 
 Every function returns an HTML fragment (a string) built from result tables and
 :class:`~amesim.report.labels.ReportLabels`; none knows which page it is on, so run,
@@ -8,163 +8,62 @@ threshold are shown as "<5" (and their intervals and shares hidden).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
-from ..results.summary import t_interval
+from ..economics.catalogue import headline
 from . import fmt
-from .data import Window, band, fill_replications, headline_periods, per_replication_kpi
-from .labels import EXIT_ORDER, ReportLabels, kpi_better, kpi_format
+from .cards import (
+    CARD_KPIS,
+    COMPARE_CARD_KPIS,
+    Stat,
+    cards_html,
+    diff_cards_html,
+    stat,
+    value_parts,
+    verdict,
+)
+from .cards import headline as headline_values
+from .data import band, fill_replications
+from .labels import EXIT_ORDER, ReportLabels, kpi_format
 from .page import e
 
-KEY_KPIS = (
-    "participants", "new_participants", "exits", "share_work_studies", "share_work_studies_6m",
-    "returns_fs_12m_share", "wait_days_mean", "days_in_programme_mean", "participants_per_fte",
-    "fs_households", "fs_long_term_households", "fs_cost_sek", "fs_savings_sek", "ame_cost_sek",
-    "net_municipal_cost_sek", "cost_per_exit_work_studies_sek",
-)
-CARD_KPIS = ("participants", "share_work_studies", "fs_cost_sek", "net_municipal_cost_sek")
+__all__ = ["CARD_KPIS", "COMPARE_CARD_KPIS", "KEY_KPIS", "Stat", "card_title", "card_value", "cards_html",
+           "cell", "costs_table_html", "diff_cards_html", "exits_table_html", "headline_values",
+           "kpi_table_html", "stat", "verdict"]
 
+KEY_KPIS = headline("key_table")
 
-@dataclass
-class Stat:
-    """Mean, 95 % interval and number of values of one quantity across replications."""
-
-    mean: float
-    lo: float
-    hi: float
-    n: int
-
-
-def stat(values: pd.Series | np.ndarray) -> Stat:
-    """Student-t mean and interval of per-replication values (as summary.csv)."""
-    v = np.asarray(values, float)
-    m, lo, hi = t_interval(v)
-    return Stat(m, lo, hi, int(np.sum(~np.isnan(v))))
-
-
-def headline(kpis: pd.DataFrame, kpi: str, window: Window | None) -> pd.Series:
-    """Per-replication headline value: shares over the whole period, others per year."""
-    if kpi_format(kpi) == "share" or kpi.endswith("_mean"):
-        return kpis[(kpis["kpi"] == kpi) & (kpis["period"].astype(str) == "total")].set_index("replication")["value"]
-    return per_replication_kpi(kpis, kpi, headline_periods(kpis, window))
-
-
-def card_value(kpi: str, value: float, lab: ReportLabels, threshold: int, sign: bool = False) -> tuple[str, str]:
-    """(number, unit) for a card: the number big, the unit smaller so long units fit."""
-    f = kpi_format(kpi)
-    if f == "money":
-        text = fmt.money(value, lab.lang, sign=sign)
-        num, _, unit = text.rpartition(fmt.NBSP)  # the number itself has NBSP thousands separators
-        return num, unit
-    if f == "share":
-        if sign:
-            return fmt.number(100 * value, 1, lab.lang, sign=True), lab.sv_en("procentenheter", "percentage points")
-        return fmt.percent(value, 0, lab.lang), ""
-    unit = lab.unit_of("persons") if kpi == "participants" else ""
-    if f == "count" and not sign:
-        return fmt.count(value, threshold, lab.lang), unit
-    return fmt.number(value, 0, lab.lang, sign=sign), unit
-
-
-def value_html(parts: tuple[str, str]) -> str:
-    num, unit = parts
-    return f'<div class="value">{e(num)}</div>' + (f'<div class="unit">{e(unit)}</div>' if unit else "")
-
-
-def card_sentence(kpi: str, st: Stat, lab: ReportLabels, threshold: int, diff: bool = False) -> str:
-    f = kpi_format(kpi)
-    per = "" if f == "share" or kpi.endswith("_mean") else lab.sv_en("per år", "per year")
-    if f == "share" and diff:
-        lo, hi = 100 * st.lo, 100 * st.hi
-        if not (np.isfinite(lo) and np.isfinite(hi)):
-            return fmt.ci_sentence(np.nan, np.nan, "number", lab.lang)
-        unit = lab.sv_en("procentenheter", "percentage points")
-        return (f"Mellan {fmt.number(lo, 1, 'sv')} och {fmt.number(hi, 1, 'sv')} {unit} (95{fmt.NBSP}% konfidensintervall)"
-                if lab.lang == "sv" else f"Between {fmt.number(lo, 1, 'en')} and {fmt.number(hi, 1, 'en')} {unit} (95% confidence interval)")
-    kind = {"money": "money", "share": "share", "count": "count"}.get(f, "number")
-    return fmt.ci_sentence(st.lo, st.hi, kind, lab.lang, per=per, threshold=0 if diff else threshold)
+#: Old names of the card helpers, now in :mod:`.cards`.
+card_value = value_parts
 
 
 def card_title(kpi: str, lab: ReportLabels) -> str:
-    return {
-        "participants": lab.sv_en("Deltagare per år", "Participants per year"),
-        "share_work_studies": lab.sv_en("Avslut till arbete eller studier", "Exits to work or studies"),
-        "fs_cost_sek": lab.sv_en("Försörjningsstöd per år", "Social assistance per year"),
-        "net_municipal_cost_sek": lab.sv_en("Kommunens nettokostnad per år", "Net municipal cost per year"),
-    }.get(kpi, lab.kpi(kpi))
+    return lab.kpi_short(kpi)
 
 
-def cards_html(kpis: pd.DataFrame | None, window: Window | None, lab: ReportLabels, threshold: int) -> str:
-    if kpis is None or kpis.empty:
-        return ""
-    notes = {
-        "participants": lab.sv_en("Alla som var inskrivna någon gång under året.", "Everyone enrolled at some time in the year."),
-        "share_work_studies": lab.sv_en("Andel av alla avslut (Koladas mått).", "Share of all exits (the Kolada measure)."),
-        "fs_cost_sek": lab.sv_en("Utbetalt ekonomiskt bistånd till hushållen i modellen.", "Paid to the modelled households."),
-        "net_municipal_cost_sek": lab.sv_en("Försörjningsstöd + AME + subventioner − extern finansiering.",
-                                            "Social assistance + AME + subsidies − external funding."),
-    }
-    out = []
-    for kpi in CARD_KPIS:
-        v = headline(kpis, kpi, window)
-        if v.empty:
-            continue
-        st = stat(v)
-        out.append(f'<div class="card"><h3>{e(card_title(kpi, lab))}</h3>'
-                   f"{value_html(card_value(kpi, st.mean, lab, threshold))}"
-                   f'<div class="ci">{e(card_sentence(kpi, st, lab, threshold))}</div>'
-                   f'<div class="card-note">{e(notes.get(kpi, ""))}</div></div>')
-    return f'<div class="cards">{"".join(out)}</div>' if out else ""
-
-
-def verdict(kpi: str, st: Stat, lab: ReportLabels) -> tuple[str, str]:
-    """Badge class and word: better/worse only when the 95 % interval excludes zero."""
-    better = kpi_better(kpi)
-    if not (np.isfinite(st.lo) and np.isfinite(st.hi)):
-        return "unclear", lab.sv_en("osäkert", "uncertain")
-    if st.lo <= 0 <= st.hi:
-        return "unclear", lab.sv_en("ingen säker skillnad", "no clear difference")
-    if not better:  # neither direction is better (e.g. number of exits): say which way
-        return "unclear", lab.sv_en("högre", "higher") if st.lo > 0 else lab.sv_en("lägre", "lower")
-    good = (better == "higher") == (st.lo > 0)
-    return ("good", lab.sv_en("bättre", "better")) if good else ("bad", lab.sv_en("sämre", "worse"))
-
-
-def diff_cards_html(base_kpis: pd.DataFrame, alt_kpis: pd.DataFrame, window: Window | None, lab: ReportLabels,
-                    threshold: int) -> str:
-    """Cards of paired differences (alternative − base) per replication, with a verdict."""
-    out = []
-    for kpi in CARD_KPIS:
-        b, a = headline(base_kpis, kpi, window), headline(alt_kpis, kpi, window)
-        d = (a - b).dropna()
-        if d.empty:
-            continue
-        st = stat(d)
-        cls, word = verdict(kpi, st, lab)
-        out.append(f'<div class="card {cls}"><h3>{e(card_title(kpi, lab))}</h3>'
-                   f"{value_html(card_value(kpi, st.mean, lab, threshold, sign=True))}"
-                   f'<div class="ci">{e(card_sentence(kpi, st, lab, threshold, diff=True))}</div>'
-                   f'<div class="card-note"><span class="badge {cls}">{e(word)}</span> '
-                   f'{e(lab.sv_en("Nuläget", "Baseline"))}: {e(" ".join(card_value(kpi, stat(b).mean, lab, threshold)))}</div></div>')
-    return f'<div class="cards">{"".join(out)}</div>' if out else ""
-
-
-def cell(mean: float, lo: float, hi: float, f: str, lab: ReportLabels, threshold: int) -> str:
-    one = fmt.formatter(f, lab.lang, threshold, 1 if f == "number" else 0)
+def cell(mean: float, lo: float, hi: float, f: str, lab: ReportLabels, threshold: int,
+         bounds: tuple[float, float] | None = None) -> str:
+    """A table cell: the mean, and its 95 % interval underneath (cut to ``bounds``: a share's
+    t interval from few values can reach below 0 % or above 100 %)."""
+    small_share = f == "share" and np.isfinite(mean) and abs(mean) < 0.1  # '0,2 %', not '0 %'
+    decimals = 1 if f == "number" or small_share else 0
+    one = fmt.formatter(f, lab.lang, threshold, decimals)
     main = one(mean)
     if f == "count" and fmt.is_suppressed(mean, threshold):
         return f'<td class="num">{e(main)}</td>'
     if np.isfinite(lo) and np.isfinite(hi) and abs(hi - lo) <= 1e-9 * max(1.0, abs(mean)):
         lo = hi = np.nan  # a fixed amount has no interval worth printing
-    ci = fmt.interval(lo, hi, f, lab.lang, threshold, 1 if f == "number" else 0)
+    if bounds is not None:
+        lo, hi = np.clip(lo, *bounds), np.clip(hi, *bounds)
+    ci = fmt.interval(lo, hi, f, lab.lang, threshold, decimals)
     return f'<td class="num">{e(main)}' + (f'<span class="ci">{e(ci)}</span>' if ci else "") + "</td>"
 
 
-def kpi_table_html(summary: pd.DataFrame, lab: ReportLabels, threshold: int, kpis: tuple[str, ...] = KEY_KPIS) -> str:
-    """Key KPIs by period: mean with its 95 % interval underneath, small counts as '<5'."""
+def kpi_table_html(summary: pd.DataFrame, lab: ReportLabels, threshold: int, kpis: tuple[str, ...] = KEY_KPIS,
+                   notes: dict[str, str] | None = None) -> str:
+    """Key KPIs by period: mean with its 95 % interval underneath, small counts as '<5';
+    ``notes`` puts a line under a KPI's name (what it counts)."""
     s = summary.copy()
     s["period"] = s["period"].astype(str)
     periods = sorted(p for p in s["period"].unique() if p != "total") + (["total"] if "total" in set(s["period"]) else [])
@@ -174,10 +73,14 @@ def kpi_table_html(summary: pd.DataFrame, lab: ReportLabels, threshold: int, kpi
         d = s[s["kpi"] == kpi].set_index("period")
         if d.empty:
             continue
-        f = kpi_format(kpi, str(d["unit"].iloc[0]) if "unit" in d else None)
-        cells = "".join(cell(*d.loc[p, ["mean", "ci_low", "ci_high"]], f, lab, threshold) if p in d.index
+        unit = str(d["unit"].iloc[0]) if "unit" in d else ""
+        f = kpi_format(kpi, unit)
+        bounds = (0.0, 1.0) if unit == "share" else None
+        cells = "".join(cell(*d.loc[p, ["mean", "ci_low", "ci_high"]], f, lab, threshold, bounds) if p in d.index
                         else '<td class="num">–</td>' for p in periods)
-        rows.append(f"<tr><td>{e(lab.kpi(kpi))}</td>{cells}</tr>")
+        note = (notes or {}).get(kpi)
+        rows.append(f"<tr><td>{e(lab.kpi(kpi))}" + (f'<span class="ci">{e(note)}</span>' if note else "")
+                    + f"</td>{cells}</tr>")
     if not rows:
         return ""
     return (f'<div class="scroll"><table><thead><tr><th>{e(lab.sv_en("Nyckeltal", "Indicator"))}</th>{head}</tr></thead>'
@@ -210,44 +113,102 @@ def exits_table_html(kpis: pd.DataFrame, lab: ReportLabels, threshold: int) -> s
             cells.append(f'<td class="num">{e(text)}{share}</td>')
         name = lab.exit_reason(r) if r else lab.sv_en("Alla avslut", "All exits")
         rows.append(f'<tr class="{"total" if not r else ""}"><td>{e(name)}</td>{"".join(cells)}</tr>')
+    # Summer jobs (outside Kolada's measure) on their own line, never in the shares above.
+    out = kpis[kpis["kpi"] == "outside_kolada_exits"][["replication", "kpi", "period", "value"]]
+    note = ""
+    if not out.empty and out["value"].max() > 0:
+        o = band(fill_replications(out, ["kpi", "period"], reps), ["kpi", "period"]).set_index("period")
+        cells = "".join(f'<td class="num">{e(fmt.count(o.loc[p, "mean"], threshold, lab.lang))}</td>' if p in o.index
+                        else '<td class="num">–</td>' for p in periods)
+        rows.append(f'<tr class="outside"><td>{e(lab.sv_en("Feriearbete och annat utanför Koladas mått", "Summer jobs and other exits outside Kolada"))}'
+                    f"</td>{cells}</tr>")
+        note = lab.sv_en("Feriearbetarnas avslut räknas för sig, som i Göteborgsregionens kartläggning (004): de ingår "
+                         "inte i andelarna ovan eller i någon andel i rapporten.",
+                         "Summer-job exits are counted apart, as in the Gothenburg Region's mapping (004): they are "
+                         "in none of the shares above or elsewhere in the report.")
     return (f'<div class="scroll"><table><thead><tr><th>{e(lab.sv_en("Avslut till", "Exit to"))}</th>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table></div>")
+            f"<tbody>{''.join(rows)}</tbody></table></div>" + (f'<p class="lead">{e(note)}</p>' if note else ""))
+
+
+#: Order of the AME's own cost lines in the budget view (by the line's kind).
+_LINE_ORDER = ("staff", "premises", "running", "purchase", "income", "subsidy_wage", "subsidy_compensation", "funding")
+
+
+def tkr_cell(mean: float, lo: float, hi: float, lang: str) -> str:
+    """An amount in thousands of kronor with its 95 % interval underneath (the table says tkr)."""
+    def n(v: float) -> str:
+        return fmt.number(v / 1e3, 0 if abs(v) >= 1e4 else 1, lang)
+    if fmt.is_missing(mean):
+        return '<td class="num">–</td>'
+    ci = ""
+    if np.isfinite(lo) and np.isfinite(hi) and abs(hi - lo) > 1e-9 * max(1.0, abs(mean)):
+        sep = fmt.DASH if lo >= 0 else (" till " if lang == "sv" else " to ")
+        ci = f'<span class="ci">{e(n(lo) + sep + n(hi))}</span>'
+    return f'<td class="num">{e(n(mean))}{ci}</td>'
+
+
+def _line_rank(line: str) -> tuple[int, str]:
+    kind = line.split(":", 1)[0]
+    return (_LINE_ORDER.index(kind) if kind in _LINE_ORDER else len(_LINE_ORDER), line)
 
 
 def costs_table_html(costs: pd.DataFrame, lab: ReportLabels) -> str:
-    """Costs per line and year (mean, 95 % interval): the budget view per payer."""
+    """Costs per line and year (mean, 95 % interval) in thousands of kronor: the budget view.
+
+    The municipality's rows come in two groups, the AME's own lines (subtotal: the AME's own
+    net cost) and försörjningsstöd, then their total; other payers follow; municipal tax from
+    new jobs stands apart, outside the budget, never under the net cost.
+    """
+    sv = lab.sv_en
     reps = sorted(costs["replication"].unique())
     c = costs.copy()
-    c["key"] = c["payer"] + "|" + c["line"]
-    per = c.groupby(["replication", "key", "year"], as_index=False)["sek"].sum().rename(columns={"sek": "value"})
+    kom = c["payer"] == "kommunen"
+    c["key"] = np.where(kom & (c["line"] == "tax_revenue"), "__tax__|tax_revenue",
+                        np.where(kom & (c["line"] == "forsorjningsstod"), "__fs__|forsorjningsstod",
+                                 np.where(kom, "__ame__|" + c["line"], c["payer"] + "|" + c["line"])))
+    frames = [c.groupby(["replication", "key", "year"], as_index=False)["sek"].sum()]
+    budget = c[kom & (c["line"] != "tax_revenue")]
+    for key, part in (("__ame_total__|", budget[budget["line"] != "forsorjningsstod"]), ("__net__|", budget)):
+        frames.append(part.groupby(["replication", "year"], as_index=False)["sek"].sum().assign(key=key))
+    per = pd.concat(frames, ignore_index=True).rename(columns={"sek": "value"})
     tot = per.groupby(["replication", "key"], as_index=False)["value"].sum().assign(year="total")
-    kom = c[(c["payer"] == "kommunen") & (c["line"] != "tax_revenue")]
-    net = kom.groupby(["replication", "year"], as_index=False)["sek"].sum().rename(columns={"sek": "value"})
-    net = pd.concat([net, net.groupby("replication", as_index=False)["value"].sum().assign(year="total")])
-    net["key"] = "kommunen|__net__"
-    allv = pd.concat([per.astype({"year": str}), tot, net.astype({"year": str})], ignore_index=True)
+    allv = pd.concat([per.astype({"year": str}), tot], ignore_index=True)
     s = band(fill_replications(allv, ["key", "year"], reps), ["key", "year"]).set_index(["key", "year"])
     years = sorted(str(y) for y in c["year"].unique()) + ["total"]
     head = "".join(f'<th class="num">{e(lab.period(y))}</th>' for y in years)
-    keys = list(dict.fromkeys(c.sort_values(["payer"], key=lambda x: x != "kommunen")["key"]))
+    keys = set(c["key"])
     rows = []
 
     def row(key: str, name: str, cls: str = "") -> str:
-        cells = "".join(cell(*s.loc[(key, y), ["mean", "lo", "hi"]], "money", lab, 0) if (key, y) in s.index
+        cells = "".join(tkr_cell(*s.loc[(key, y), ["mean", "lo", "hi"]], lab.lang) if (key, y) in s.index
                         else '<td class="num">–</td>' for y in years)
         return f'<tr class="{cls}"><td>{e(name)}</td>{cells}</tr>'
 
-    for payer in dict.fromkeys(k.split("|")[0] for k in keys):
-        rows.append(f'<tr><th colspan="{len(years) + 1}">{e(lab.payer(payer))}</th></tr>')
-        for key in keys:
-            p, line = key.split("|", 1)
-            if p == payer and line != "tax_revenue":
-                rows.append(row(key, lab.cost_line(line)))
-        if payer == "kommunen":
-            rows.append(row("kommunen|__net__", lab.kpi("net_municipal_cost_sek"), "total"))
-            if "kommunen|tax_revenue" in keys:
-                rows.append(row("kommunen|tax_revenue", lab.cost_line("tax_revenue")))
-    note = lab.sv_en("Negativa belopp är intäkter. Belopp i löpande priser med antagen uppräkning.",
-                     "Negative amounts are income. Amounts in current prices with the assumed indexation.")
-    return (f'<p class="lead">{e(note)}</p><div class="scroll"><table><thead><tr><th>{e(lab.sv_en("Kostnadspost", "Cost line"))}</th>'
+    def group(title: str) -> str:
+        return f'<tr class="group"><th colspan="{len(years) + 1}">{e(title)}</th></tr>'
+
+    ame = sorted((k.split("|", 1)[1] for k in keys if k.startswith("__ame__|")), key=_line_rank)
+    if ame:
+        rows.append(group(sv("Kommunen: arbetsmarknadsenheten", "The municipality: the labour-market unit")))
+        rows += [row(f"__ame__|{line}", lab.cost_line(line)) for line in ame]
+        rows.append(row("__ame_total__|", lab.kpi("ame_net_cost_sek"), "subtotal"))
+    if "__fs__|forsorjningsstod" in keys:
+        rows.append(group(sv("Kommunen: försörjningsstöd", "The municipality: social assistance")))
+        rows.append(row("__fs__|forsorjningsstod", lab.cost_line("forsorjningsstod")))
+    if ame or "__fs__|forsorjningsstod" in keys:
+        rows.append(row("__net__|", lab.kpi("net_municipal_cost_sek"), "total"))
+    for payer in sorted({k.split("|", 1)[0] for k in keys if not k.startswith("__")}):
+        rows.append(group(lab.payer(payer)))
+        rows += [row(k, lab.cost_line(k.split("|", 1)[1])) for k in sorted(keys) if k.startswith(payer + "|")]
+    if "__tax__|tax_revenue" in keys:
+        rows.append(group(sv("Utanför budgeten", "Outside the budget")))
+        rows.append(row("__tax__|tax_revenue", lab.cost_line("tax_revenue"), "outside"))
+    note = sv("Belopp i tusen kronor per år, i löpande priser med antagen uppräkning; under varje belopp "
+              "dess 95 % konfidensintervall. Negativa belopp är intäkter. Kommunalskatten från nya jobb är en "
+              "intäkt utanför kommunens budget för AME och försörjningsstöd och ingår inte i nettokostnaden.",
+              "Amounts in thousands of SEK a year, in current prices with the assumed indexation; under each "
+              "amount its 95% confidence interval. Negative amounts are income. Municipal tax from new jobs is "
+              "income outside the budget for the AME and social assistance and is not part of the net cost.")
+    return (f'<p class="lead">{e(note)}</p><div class="scroll"><table class="costs"><thead><tr>'
+            f'<th>{e(sv("Kostnadspost (tusen kronor)", "Cost line (thousand SEK)"))}</th>'
             f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")

@@ -24,6 +24,7 @@ from pathlib import Path
 from ..results.store import atomic_write_text
 from . import fmt
 from .assets import CSS, SV_LOCALE
+from .cards import headline
 from .compare_page import PAGE_TYPE as COMPARE_PAGE
 from .compare_page import build_compare_page, comparison_table_html, compute_comparison
 from .data import monthly_metric
@@ -38,7 +39,6 @@ from .fragments import (
     costs_table_html,
     diff_cards_html,
     exits_table_html,
-    headline,
     kpi_table_html,
     stat,
     verdict,

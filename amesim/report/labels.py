@@ -14,9 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..economics.catalogue import EXIT_ORDER, UNITS, better_of, format_of, lookup
 from .fmt import check_lang
+from .vocabulary import VALUE_SV
 
-EXIT_ORDER = ("arbete", "studier", "annan_myndighet", "slutfort_uppdrag", "annat", "krom")
+__all__ = ["EXIT_ORDER", "Labels", "ReportLabels", "kpi_better", "kpi_format", "pretty_id"]
 
 _T: dict[str, dict[str, str]] = {
     # exit reasons (Kolada/KAS categories) and states
@@ -31,7 +33,7 @@ _T: dict[str, dict[str, str]] = {
     "status.forsorjningsstod": {"sv": "Försörjningsstöd", "en": "Social assistance"},
     "status.ovrigt": {"sv": "Övrigt", "en": "Other"},
     # channel kinds
-    "channel.ekonomiskt_bistand": {"sv": "Ekonomiskt bistånd", "en": "Social assistance office"},
+    "channel.ekonomiskt_bistand": {"sv": "Försörjningsstöd (socialtjänsten)", "en": "Social assistance office"},
     "channel.arbetsformedlingen": {"sv": "Arbetsförmedlingen", "en": "Public Employment Service (AF)"},
     "channel.forsakringskassan": {"sv": "Försäkringskassan", "en": "Social Insurance Agency (FK)"},
     "channel.kaa": {"sv": "KAA (kommunala aktivitetsansvaret)", "en": "KAA (municipal youth activity duty)"},
@@ -104,54 +106,8 @@ _T: dict[str, dict[str, str]] = {
     "metric.arrivals": {"sv": "Nya deltagare", "en": "New participants"},
     "metric.exits": {"sv": "Avslut", "en": "Exits"},
     "metric.fs_cost": {"sv": "Kostnad för försörjningsstöd", "en": "Cost of social assistance"},
-    "metric.fs_long_term": {"sv": "Långvarigt biståndsmottagande hushåll", "en": "Long-term recipient households"},
+    "metric.fs_long_term": {"sv": "Hushåll med långvarigt försörjningsstöd", "en": "Long-term recipient households"},
     "metric.wait_days": {"sv": "Väntetid", "en": "Waiting time"},
-    # KPI units
-    "unit.persons": {"sv": "personer", "en": "persons"},
-    "unit.households": {"sv": "hushåll", "en": "households"},
-    "unit.SEK": {"sv": "kronor", "en": "SEK"},
-    "unit.share": {"sv": "andel", "en": "share"},
-    "unit.days": {"sv": "dagar", "en": "days"},
-    "unit.months": {"sv": "månader", "en": "months"},
-    "unit.persons/FTE": {"sv": "personer per årsarbetare", "en": "persons per FTE"},
-    "unit.exits/person": {"sv": "avslut per deltagare", "en": "exits per participant"},
-}
-
-_KPI: dict[str, dict[str, str]] = {
-    "participants": {"sv": "Deltagare", "en": "Participants"},
-    "new_participants": {"sv": "Nya deltagare", "en": "New participants"},
-    "exits": {"sv": "Avslut", "en": "Exits"},
-    "share_work_studies": {"sv": "Andel avslut till arbete eller studier", "en": "Share of exits to work or studies"},
-    "share_work_studies_primar": {"sv": "Andel till arbete/studier från insatser med mål arbete", "en": "Share to work/studies from work-aimed measures"},
-    "share_work_studies_sekundar": {"sv": "Andel till arbete/studier från förberedande insatser", "en": "Share to work/studies from preparing measures"},
-    "share_work_studies_6m": {"sv": "I arbete eller studier 6 månader efter avslut", "en": "In work or studies 6 months after exit"},
-    "returns_fs_12m_share": {"sv": "Åter till försörjningsstöd inom 12 månader", "en": "Back on social assistance within 12 months"},
-    "exits_per_participant": {"sv": "Avslut per deltagare", "en": "Exits per participant"},
-    "participants_per_fte": {"sv": "Deltagare per årsarbetare", "en": "Participants per FTE"},
-    "wait_days_mean": {"sv": "Väntetid till första insats (dagar)", "en": "Waiting time to first measure (days)"},
-    "days_in_programme_mean": {"sv": "Tid i verksamheten (dagar)", "en": "Time in the programme (days)"},
-    "fs_households": {"sv": "Hushåll med försörjningsstöd", "en": "Households on social assistance"},
-    "fs_long_term_households": {"sv": "Hushåll med långvarigt bistånd (10–12 mån)", "en": "Long-term recipient households (10–12 months)"},
-    "fs_long_term_share": {"sv": "Andel långvarigt bistånd", "en": "Share long-term recipients"},
-    "fs_months_per_household": {"sv": "Månader med bistånd per hushåll", "en": "Months on assistance per household"},
-    "fs_cost_sek": {"sv": "Kostnad för försörjningsstöd", "en": "Cost of social assistance"},
-    "fs_cost_counterfactual_sek": {"sv": "Försörjningsstöd utan AME (jämförelse)", "en": "Social assistance without the AME (counterfactual)"},
-    "fs_savings_sek": {"sv": "Minskat försörjningsstöd tack vare AME", "en": "Social assistance saved by the AME"},
-    "ame_cost_sek": {"sv": "Kostnad för AME (personal, lokaler, drift)", "en": "AME cost (staff, premises, running)"},
-    "subsidy_net_cost_sek": {"sv": "Nettokostnad subventionerade anställningar", "en": "Net cost of subsidised jobs"},
-    "external_funding_sek": {"sv": "Extern finansiering", "en": "External funding"},
-    "net_municipal_cost_sek": {"sv": "Kommunens nettokostnad", "en": "Net cost to the municipality"},
-    "cost_per_exit_work_studies_sek": {"sv": "Kostnad per avslut till arbete/studier", "en": "Cost per exit to work/studies"},
-    "tax_revenue_sek": {"sv": "Kommunalskatt från nya jobb", "en": "Municipal tax from new jobs"},
-}
-
-_KPI_PATTERNS: dict[str, dict[str, str]] = {
-    "exits_": {"sv": "Avslut: {}", "en": "Exits: {}"},
-    "share_": {"sv": "Andel avslut: {}", "en": "Share of exits: {}"},
-    "utilisation_": {"sv": "Personalens beläggning: {}", "en": "Staff utilisation: {}"},
-    "occupancy_": {"sv": "Platsbeläggning: {}", "en": "Place occupancy: {}"},
-    "queue_mean_": {"sv": "Genomsnittlig kö: {}", "en": "Mean queue: {}"},
-    "payer_cost_": {"sv": "Betalas av: {}", "en": "Paid by: {}"},
 }
 
 # Ids are ASCII (``^[a-z][a-z0-9_]*$``); restore the Swedish letters of common words.
@@ -191,6 +147,7 @@ class ReportLabels:
     lang: str = "sv"
     names: dict[str, dict[str, str]] = field(default_factory=dict)  # section -> id -> label
     kinds: dict[str, dict[str, str]] = field(default_factory=dict)  # section -> id -> kind
+    ids: dict[str, set[str]] = field(default_factory=dict)  # section -> every id in it
 
     def __post_init__(self) -> None:
         check_lang(self.lang)
@@ -212,6 +169,7 @@ class ReportLabels:
                 if not isinstance(it, Mapping) or "id" not in it:
                     continue
                 iid = str(it["id"])
+                lab.ids.setdefault(section, set()).add(iid)
                 if it.get("name"):
                     names[iid] = str(it["name"])
                 k = kind_key.get(section)
@@ -228,6 +186,8 @@ class ReportLabels:
             for section, items in theirs.items():
                 for k, v in items.items():
                     mine.setdefault(section, {}).setdefault(k, v)
+        for section, idents in other.ids.items():
+            self.ids.setdefault(section, set()).update(idents)
         return self
 
     # ------------------------------------------------------------------ basics
@@ -276,6 +236,30 @@ class ReportLabels:
     def funding(self, ident: str) -> str:
         return self._item("economics.funding", ident, None)
 
+    _SECTIONS = (("segments", "segment"), ("measures", "measure"), ("channels", "channel"), ("units", "unit"),
+                 ("staff", "pool"), ("economics.funding", "funding"))
+
+    def is_ident(self, x: str) -> bool:
+        """Whether ``x`` is an id this report can name (a scenario item, a reason, a value)."""
+        return (x in EXIT_ORDER or x in VALUE_SV or any(x in self.ids.get(s, ()) for s, _ in self._SECTIONS)
+                or any(f"{p}.{x}" in _T for p in ("channel", "measure", "role", "payer", "board", "status")))
+
+    def ident(self, x: str) -> str:
+        """Any id or enumerated value of a scenario as words: an exit reason, a segment,
+        measure, channel, unit or staff pool by its name, a kind, role or payer, a value such
+        as 'longest'; otherwise the id made readable."""
+        if x in EXIT_ORDER:
+            return self.exit_reason(x)
+        for section, kind in self._SECTIONS:
+            if x in self.ids.get(section, ()) or x in self.names.get(section, {}):
+                return getattr(self, kind)(x)
+        if x in VALUE_SV:
+            return VALUE_SV[x] if self.lang == "sv" else x
+        for prefix in ("channel", "measure", "role", "payer", "board", "status"):
+            if f"{prefix}.{x}" in _T:
+                return self.t(f"{prefix}.{x}")
+        return pretty_id(x)
+
     def exit_reason(self, reason: str | None) -> str:
         if reason is None or reason == "" or reason == "kvar":
             return self.t("exit.kvar")
@@ -300,7 +284,9 @@ class ReportLabels:
         return self.t(f"kind.{kind}", pretty_id(kind))
 
     def unit_of(self, unit: str) -> str:
-        return self.t(f"unit.{unit}", unit)
+        """A KPI unit ('persons', 'SEK', ...) in words (the catalogue's units)."""
+        words = UNITS.get(unit)
+        return (words[1] if self.lang == "en" else words[0]) if words else unit
 
     # ------------------------------------------------------------------ composite ids
 
@@ -354,26 +340,20 @@ class ReportLabels:
         return self.stage(rest)
 
     def kpi(self, kpi: str) -> str:
-        """Every KPI id of ``kpis.parquet`` (fixed ids and the per-reason/pool/measure families)."""
-        if kpi in _KPI:
-            return _KPI[kpi].get(self.lang, _KPI[kpi]["sv"])
-        for prefix, tmpl in _KPI_PATTERNS.items():
-            if kpi.startswith(prefix):
-                rest = kpi[len(prefix):]
-                if prefix in ("exits_", "share_") and rest in EXIT_ORDER:
-                    what = self.exit_reason(rest)
-                elif prefix in ("exits_", "share_"):
-                    continue
-                elif prefix == "utilisation_":
-                    what = self.pool(rest)
-                elif prefix == "occupancy_":
-                    what = self.measure(rest)
-                elif prefix == "queue_mean_":
-                    what = self._queue_stage(rest)
-                else:
-                    what = self.payer(rest[:-4] if rest.endswith("_sek") else rest)
-                return tmpl[self.lang].format(what)
-        return pretty_id(kpi)
+        """Every KPI id of ``kpis.parquet``: the catalogue's label, a family's member named
+        as the scenario names it (unknown ids, e.g. from a newer version: the id made readable)."""
+        found = lookup(kpi)
+        if found is None:
+            return pretty_id(kpi)
+        spec, member = found
+        what = {"exit_reason": self.exit_reason, "pool": self.pool, "measure": self.measure,
+                "stage": self._queue_stage, "payer": self.payer}.get(spec.member, pretty_id)(member) if member else ""
+        return spec.label(self.lang, what)
+
+    def kpi_short(self, kpi: str) -> str:
+        """A card title: the catalogue's short label."""
+        found = lookup(kpi)
+        return found[0].short(self.lang) if found and not found[1] else self.kpi(kpi)
 
     def period(self, period: str) -> str:
         if str(period) == "total":
@@ -387,37 +367,10 @@ Labels = ReportLabels
 
 
 def kpi_format(kpi: str, unit: str | None = None) -> str:
-    """How a KPI's value is shown: money, share, count or number."""
-    u = unit or ""
-    if kpi.endswith("_sek") or u == "SEK":
-        return "money"
-    if u == "share" or kpi.startswith(("share_", "utilisation_", "occupancy_")) or kpi.endswith("_share"):
-        return "share"
-    if u in ("persons", "households") or kpi in (
-        "participants", "new_participants", "exits", "fs_households", "fs_long_term_households",
-    ) or (kpi.startswith("exits_") and kpi != "exits_per_participant"):
-        return "count"
-    return "number"
-
-
-_BETTER = {
-    "share_work_studies": "higher", "share_work_studies_primar": "higher",
-    "share_work_studies_sekundar": "higher", "share_work_studies_6m": "higher",
-    "share_arbete": "higher", "share_studier": "higher", "exits_arbete": "higher",
-    "exits_studier": "higher", "returns_fs_12m_share": "lower", "exits_per_participant": "higher",
-    "wait_days_mean": "lower", "days_in_programme_mean": "lower", "fs_households": "lower",
-    "fs_long_term_households": "lower", "fs_long_term_share": "lower",
-    "fs_months_per_household": "lower", "fs_cost_sek": "lower", "fs_savings_sek": "higher",
-    "ame_cost_sek": "lower", "subsidy_net_cost_sek": "lower", "external_funding_sek": "higher",
-    "net_municipal_cost_sek": "lower", "cost_per_exit_work_studies_sek": "lower",
-    "tax_revenue_sek": "higher",
-}
+    """How a KPI's value is shown: money, share, count or number (the catalogue's format)."""
+    return format_of(kpi, unit)
 
 
 def kpi_better(kpi: str) -> str:
     """'higher', 'lower' or '' (used when a table has no ``better`` column)."""
-    if kpi in _BETTER:
-        return _BETTER[kpi]
-    if kpi.startswith("queue_mean_"):
-        return "lower"
-    return ""
+    return better_of(kpi)

@@ -15,7 +15,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..economics.kpis import FOLLOW_UP_6M
 from . import figures as F
+from .answer import pays_for_itself_html, run_answer_html
 from .data import (
     RunData,
     is_run_dir,
@@ -76,11 +78,10 @@ def overview(v: RunView) -> str:
     k = v.rd.get("kpis")
     if k is None:
         return v.page.missing("kpis.parquet")
-    lead = v.sv("Siffrorna är medelvärden över alla replikeringar av simuleringen. Intervallet visar hur säkra "
-                "vi är: med 95 % sannolikhet ligger modellens medelvärde där.",
-                "Figures are means over all replications of the simulation. The interval shows how sure we "
-                "are: with 95% confidence the model's mean lies there.")
-    return cards_html(k, v.rd.window, v.lab, v.threshold) + f'<p class="lead">{e(lead)}</p>'
+    w = v.rd.window
+    pays = pays_for_itself_html(k, w, v.lab)
+    return (run_answer_html(k, w, v.lab, v.threshold) + cards_html(k, w, v.lab, v.threshold)
+            + (f"<h3>{e(v.sv('Betalar AME:n sig själv?', 'Does the AME pay for itself?'))}</h3>{pays}" if pays else ""))
 
 
 def flow(v: RunView) -> str:
@@ -95,9 +96,10 @@ def flow(v: RunView) -> str:
     out = v.page.figure(fig, "flode-sankey", sv(
         "Bredden visar hur många personer per år som tar vägen från varje inflöde, via beredning och den senaste "
         "insatsen, till avslut. Håll muspekaren över ett flöde för antal och osäkerhet. Bara personer som kom in "
-        "under perioden räknas.",
+        "under perioden räknas. Feriearbetet syns här men räknas inte i andelarna.",
         "Widths show how many people per year go from each referral channel, via assignment and their latest "
-        "measure, to exit. Hover for numbers and uncertainty. Only people who arrived in the period are counted."))
+        "measure, to exit. Hover for numbers and uncertainty. Only people who arrived in the period are counted. "
+        "Summer jobs show here but are not counted in the shares."))
     k = rd.get("kpis")
     if k is not None:
         out += f"<h3>{e(sv('Avslut per år', 'Exits per year'))}</h3>" + exits_table_html(k, v.lab, v.threshold)
@@ -113,16 +115,16 @@ def social_assistance(v: RunView) -> str:
         fig = F.timeseries_figure(hh, sv("Hushåll med försörjningsstöd per månad", "Households on social assistance per month"),
                                   sv("hushåll", "households"), lab, value_format="count", threshold=v.threshold)
         out.append(page.figure(fig, "fs-hushall", sv(
-            "Linjen är medelvärdet över replikeringarna, det skuggade bandet 95 % konfidensintervall.",
+            "Linjen är medelvärdet över simuleringarna, det skuggade bandet medelvärdets 95 % konfidensintervall.",
             "The line is the mean across replications, the shaded band the 95% confidence interval.")))
     spells = rd.get("fs_spells")
     if spells is not None and w is not None:
         lt = monthly_long_term(spells, w)
-        fig = F.timeseries_figure(lt, sv("Hushåll med långvarigt bistånd", "Long-term recipient households"),
+        fig = F.timeseries_figure(lt, sv("Hushåll med långvarigt försörjningsstöd", "Long-term recipient households"),
                                   sv("hushåll", "households"), lab, value_format="count", threshold=v.threshold)
         out.append(page.figure(fig, "fs-langvarigt", sv(
             "Hushåll som fått stöd i minst 10 av de senaste 12 månaderna (i december samma mått som "
-            "Socialstyrelsens långvariga bistånd under året).",
+            "Socialstyrelsens mått på långvarigt försörjningsstöd under året).",
             "Households paid in at least 10 of the last 12 months (in December the same as Socialstyrelsen's "
             "long-term receipt in the year).")))
         cost = monthly_fs_cost(spells, w, rd.fs_rate())
@@ -173,36 +175,92 @@ def flow_over_time(v: RunView) -> str:
     return "".join(out)
 
 
+def used_only(frame: pd.DataFrame | None) -> tuple[pd.DataFrame | None, list[str]]:
+    """The entities of a monthly series that are ever above zero, and the ids left out (a
+    staff pool no measure uses would be an empty panel)."""
+    if frame is None:
+        return None, []
+    peak = frame.groupby("entity")["value"].max()
+    unused = sorted(peak[~(peak > 0)].index)
+    kept = frame[~frame["entity"].isin(unused)]
+    return (kept if not kept.empty else None), unused
+
+
+def over_full_note(v: RunView, frame: pd.DataFrame | None, staff: bool) -> str:
+    """Explain a share above 100 % where one appears: capacity shrinks, people keep their place."""
+    if frame is None or not (frame.groupby(["entity", "month"])["value"].mean() > 1.0 + 1e-9).any():
+        return ""
+    return v.page.note(v.sv(
+        "Över 100 % betyder att fler deltagare har personal än det finns tillgängliga årsarbetare: deltagarna "
+        "behåller sin handläggare eller handledare när personalen har semester eller är sjuk, så de som är i tjänst "
+        "får fler ärenden var. Nya deltagare får vänta tills det finns plats." if staff else
+        "Över 100 % betyder att fler deltagare har en plats än det finns tillgängliga platser: platserna blir färre "
+        "på sommaren, men den som redan har en plats behåller den. Nya deltagare får vänta.",
+        "Above 100% means more participants have staff than there are available FTE: participants keep their "
+        "case manager or supervisor while staff are on holiday or sick, so those at work carry more cases. New "
+        "participants wait until there is room." if staff else
+        "Above 100% means more participants hold a place than there are places available: places are fewer in "
+        "summer, but whoever has a place keeps it. New participants wait."))
+
+
 def capacity(v: RunView) -> str:
     rd, sv, lab, page = v.rd, v.sv, v.lab, v.page
     out = []
+    staff_explained = False
     if rd.summary is not None:
         fig = F.capacity_figure(rd.summary, lab)
         if fig.data:
             out.append(page.figure(fig, "flaskhals", sv(
                 "Över cirka 90 % uppstår köer. Staplarna visar hela perioden; strecken 95 % konfidensintervall.",
                 "Above about 90% queues build up. Bars cover the whole period; whiskers are 95% confidence intervals.")))
-    u = monthly_metric(rd, "utilisation")
+            over = rd.summary[rd.summary["kpi"].str.startswith("utilisation_") & (rd.summary["period"] == "total")]
+            note = over_full_note(v, pd.DataFrame({"entity": over["kpi"], "month": 0, "value": over["mean"]}),
+                                  staff=True)
+            out.append(note)
+            staff_explained = bool(note)
+    u, unused = used_only(monthly_metric(rd, "utilisation"))
     if u is not None:
         fig = F.timeseries_figure(u, sv("Personalens beläggning per månad", "Staff utilisation per month"), "", lab,
                                   entity_label=lab.pool, value_format="share", ref_line=1.0, facet=True)
-        out.append(page.figure(fig, "belaggning-personal", sv(
-            "Andel av tillgängliga årsarbetare (efter semester och sjukfrånvaro) som används. Sommaren syns tydligt.",
-            "Share of available FTE (after vacation and sick leave) in use. The summer stands out.")))
-    o = monthly_metric(rd, "occupancy")
+        lead = sv("Andel av tillgängliga årsarbetare (efter semester och sjukfrånvaro) som används. Sommaren syns tydligt.",
+                  "Share of available FTE (after vacation and sick leave) in use. The summer stands out.")
+        if unused:
+            names = ", ".join(lab.pool(x) for x in unused)
+            lead += " " + sv(f"Personal som ingen insats använder visas inte ({names}).",
+                             f"Staff no measure uses are not shown ({names}).")
+        out.append(page.figure(fig, "belaggning-personal", lead)
+                   + ("" if staff_explained else over_full_note(v, u, staff=True)))
+    o, _ = used_only(monthly_metric(rd, "occupancy"))
     if o is not None:
         fig = F.timeseries_figure(o, sv("Platsbeläggning per insats och månad", "Place occupancy per measure and month"), "",
                                   lab, entity_label=lab.measure, value_format="share", ref_line=1.0, facet=True)
-        out.append(page.figure(fig, "platsbelaggning"))
+        out.append(page.figure(fig, "platsbelaggning") + over_full_note(v, o, staff=False))
     if not out:
         return page.missing("monthly.parquet / summary.csv")
     return "".join(out)
 
 
+def follow_up_note(v: RunView) -> str:
+    """What share_work_studies_6m counts: only exits followed up for six months inside the window."""
+    w = v.rd.window
+    if w is None:
+        return ""
+    last = w.end_date - dt.timedelta(days=FOLLOW_UP_6M + 1)
+    return v.sv(f"Räknar bara avslut som hunnit följas upp i sex månader före periodens slut: det sista året "
+                f"bara avslut till och med {last}, så det bygger på färre avslut än de andra åren.",
+                f"Counts only exits followed up for six months before the end of the period: in the last year only "
+                f"exits up to {last}, so it rests on fewer exits than the other years.")
+
+
 def indicators(v: RunView) -> str:
     if v.rd.summary is None:
         return v.page.missing("summary.csv / kpis.parquet")
-    return kpi_table_html(v.rd.summary, v.lab, v.threshold) + v.page.note(v.sv(
+    notes = {"share_work_studies_6m": follow_up_note(v),
+             "share_work_studies": v.sv("Brutto: de flesta hade lämnat försörjningsstödet ändå.",
+                                        "Gross: most would have left social assistance anyway."),
+             "share_work_studies_caused": v.sv("Den del av avsluten till arbete eller studier som AME:n orsakade.",
+                                               "The part of the exits to work or studies the AME caused.")}
+    return kpi_table_html(v.rd.summary, v.lab, v.threshold, notes=notes) + v.page.note(v.sv(
         "Alla nyckeltal, kostnadsposter och månadsvärden finns i results.xlsx.",
         "All indicators, cost lines and monthly values are in results.xlsx."))
 
@@ -241,7 +299,7 @@ def build_run_page(rd: RunData, lang: str, threshold: int) -> BuiltPage:
     subtitle = [sv("Simulering av arbetsmarknadsenhetens flöden och kostnaden för försörjningsstöd",
                    "Simulation of the labour-market unit's flows and the cost of social assistance")]
     if w:
-        subtitle.append(f"{w.start} – {w.end_date - dt.timedelta(days=1)} · {rd.replications} " + sv("replikeringar", "replications"))
+        subtitle.append(f"{w.start} – {w.end_date - dt.timedelta(days=1)} · {rd.replications} " + sv("simuleringar", "simulations"))
     return BuiltPage(page, title, subtitle, runs={rd.path.name: rd})
 
 

@@ -23,12 +23,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.arrays import ArrowStringArray
 
+from ..scenario.model import EXIT_REASONS as EXIT_ORDER
 from ..sim import stage_ids
 from ..sim.engine import AmeModel, paused_gc
 from .intervals import mean_over
-
-EXIT_ORDER = ["arbete", "studier", "annan_myndighet", "slutfort_uppdrag", "annat", "krom"]
-
 
 #: Participant attributes read into columns, in one pass over the log.
 _PARTICIPANT_FIELDS = ("channel", "segment", "unit", "age", "distance_start", "distance",
