@@ -50,8 +50,20 @@ def labels_for(s: Scenario, lang: str = "sv") -> ReportLabels:
     return ReportLabels.from_scenario(s.model_dump(mode="json"), lang)
 
 
-def build_graph(s: Scenario, lab: ReportLabels | None = None) -> OrgGraph:
-    """Boxes and arrows of ``s`` in the order they are drawn, plus the findings."""
+def _sub(ident: str, kind: str, show_ids: bool) -> str:
+    return f"{ident} · {kind}" if show_ids else kind
+
+
+def _tip(tooltip: str, show_ids: bool) -> str:
+    """A box's hover text: with ids and the sources as the author wrote them for the planner's
+    `amesim diagram`; the report for politicians has both in its assumptions table instead."""
+    return tooltip if show_ids else ""
+
+
+def build_graph(s: Scenario, lab: ReportLabels | None = None, show_ids: bool = True) -> OrgGraph:
+    """Boxes and arrows of ``s`` in the order they are drawn, plus the findings. ``show_ids``:
+    the scenario's ids as secondary text (for the planner's `amesim diagram`; not in the
+    report for politicians, which shows names only)."""
     lab = lab or labels_for(s)
     r = analyse(s)
     edges: list[Edge] = []
@@ -157,16 +169,16 @@ def build_graph(s: Scenario, lab: ReportLabels | None = None) -> OrgGraph:
     nodes: list[Node] = []
     for cid in channel_order:
         c = channels[cid]
-        nodes.append(Node(f"channel:{cid}", CHANNEL, lab.channel(cid), f"{cid} · {lab.t('channel.' + c.kind, c.kind)}",
-                          T.channel_lines(s, c, lab), T.channel_tooltip(s, c, lab), _sev(f"channel:{cid}", bad)))
+        nodes.append(Node(f"channel:{cid}", CHANNEL, lab.channel(cid), _sub(cid, lab.t('channel.' + c.kind, c.kind), show_ids),
+                          T.channel_lines(s, c, lab), _tip(T.channel_tooltip(s, c, lab), show_ids), _sev(f"channel:{cid}", bad)))
     for uid in unit_order:
         u = units[uid]
-        nodes.append(Node(f"unit:{uid}", UNIT, lab.unit(uid), f"{uid} · {lab.board(u.board)}",
-                          T.unit_lines(s, u, lab), f"{lab.unit(uid)} ({uid})", _sev(f"unit:{uid}", bad)))
+        nodes.append(Node(f"unit:{uid}", UNIT, lab.unit(uid), _sub(uid, lab.board(u.board), show_ids),
+                          T.unit_lines(s, u, lab), _tip(f"{lab.unit(uid)} ({uid})", show_ids), _sev(f"unit:{uid}", bad)))
     for mid in measure_order:
         m = measures[mid]
-        nodes.append(Node(f"measure:{mid}", MEASURE, lab.measure(mid), f"{mid} · {lab.t('measure.' + m.kind, m.kind)}",
-                          T.measure_lines(s, m, lab), T.measure_tooltip(m, lab), _sev(f"measure:{mid}", bad)))
+        nodes.append(Node(f"measure:{mid}", MEASURE, lab.measure(mid), _sub(mid, lab.t('measure.' + m.kind, m.kind), show_ids),
+                          T.measure_lines(s, m, lab), _tip(T.measure_tooltip(m, lab), show_ids), _sev(f"measure:{mid}", bad)))
     for reason in exits:
         sv_note, en_note = T.EXIT_NOTE[reason]
         nodes.append(Node(f"exit:{reason}", EXIT, lab.exit_reason(reason), "Kolada" if reason != "krom" else "AF",
@@ -227,9 +239,9 @@ def _findings_html(found: list[Finding], lab: ReportLabels) -> str:
     return f'<p class="org-findings-head">{e(head)}</p><ul class="org-findings">{"".join(items)}</ul>'
 
 
-def diagram_block(s: Scenario, lab: ReportLabels) -> str:
+def diagram_block(s: Scenario, lab: ReportLabels, show_ids: bool = True) -> str:
     """The picture, its legend and the findings: one HTML fragment (inline SVG, no script)."""
-    g = build_graph(s, lab)
+    g = build_graph(s, lab, show_ids)
     lay = layout(g.nodes, g.edges)
     sv = lab.sv_en
     headers = (sv("Inflöde (kanaler)", "Referral channels"), sv("Enhet, beredning och vägval", "Unit, intake and routing"),
@@ -270,4 +282,4 @@ def organisation_section(v: RunView) -> str:
                 "Rött visar vägar som aldrig används och steg som ingen når.",
                 "The organisation as the scenario file describes it: ways in, intake, routing, measures and exits. "
                 "Red marks routes never used and steps nobody reaches.")
-    return f'<p class="lead">{e(lead)}</p>' + diagram_block(s, v.lab)
+    return f'<p class="lead">{e(lead)}</p>' + diagram_block(s, v.lab, show_ids=False)

@@ -107,7 +107,7 @@ def findings(s: Scenario, r: Reach, lab: ReportLabels) -> list[Finding]:
                 f"Nobody reaches the routing of {un}: everyone there ends after their direct measure.")))
             continue
         for j, rule in enumerate(u.routing):
-            rule_text = f"{condition_text(rule.when, lab)} → {weights_text(rule.measures, lab.lang)}"
+            rule_text = f"{condition_text(rule.when, lab)} → {weights_text(rule.measures, lab)}"
             where = sv(f"Regel {j + 1} i vägvalet för {un} ({rule_text})",
                        f"Rule {j + 1} of the routing of {un} ({rule_text})")
             matched = r.rule_matched.get((u.id, j))

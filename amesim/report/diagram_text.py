@@ -7,6 +7,8 @@ Numbers keep their uncertainty: a Quantity is shown as its range, never as one p
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..scenario.model import (
     Channel,
     Condition,
@@ -89,8 +91,9 @@ def _dates(start: object, end: object, lab: ReportLabels) -> str | None:
     return lab.sv_en(f"Öppen {a} – {b}", f"Open {a} – {b}")
 
 
-def _ids(items: list[str] | None) -> str:
-    return ", ".join(items or [])
+def _names(items: list[str] | None, name: Callable[[str], str]) -> str:
+    """The items' display names (the report for politicians shows names, not ids)."""
+    return ", ".join(name(x) for x in items or [])
 
 
 def condition_text(w: Condition | Eligibility, lab: ReportLabels) -> str:
@@ -98,9 +101,9 @@ def condition_text(w: Condition | Eligibility, lab: ReportLabels) -> str:
     sv, lang = lab.sv_en, lab.lang
     parts = []
     if w.segments is not None:
-        parts.append(sv("segment ", "segment ") + _ids(w.segments))
+        parts.append(sv("segment ", "segment ") + _names(w.segments, lab.segment))
     if w.channels is not None:
-        parts.append(sv("kanal ", "channel ") + _ids(w.channels))
+        parts.append(sv("kanal ", "channel ") + _names(w.channels, lab.channel))
     lo, hi = w.distance_min, w.distance_max
     dist = sv("avstånd", "distance")
     d = _decimals(lo, hi)
@@ -113,11 +116,11 @@ def condition_text(w: Condition | Eligibility, lab: ReportLabels) -> str:
     return "; ".join(parts) if parts else sv("alla", "everyone")
 
 
-def weights_text(measures: dict[str, float], lang: str) -> str:
-    live = {k: w for k, w in measures.items()}
+def weights_text(measures: dict[str, float], lab: ReportLabels) -> str:
+    live = {lab.measure(k): w for k, w in measures.items()}
     if len(live) == 1:
         return next(iter(live))
-    return ", ".join(f"{k} ({fmt.number(w, _decimals(w), lang)})" for k, w in live.items())
+    return ", ".join(f"{k} ({fmt.number(w, _decimals(w), lab.lang)})" for k, w in live.items())
 
 
 def _need(pool: str, q: Quantity, lab: ReportLabels) -> str:
@@ -144,7 +147,7 @@ def channel_lines(s: Scenario, c: Channel, lab: ReportLabels) -> list[str]:
     mix = s.population.segments if c.kind == "ekonomiskt_bistand" else c.segments
     segs = [k for k, w in mix.items() if w > 0]
     if segs:
-        out.append(sv("Segment: ", "Segments: ") + ", ".join(segs))
+        out.append(sv("Segment: ", "Segments: ") + ", ".join(lab.segment(k) for k in segs))
     if (d := _dates(c.start, c.end, lab)) is not None:
         out.append(d)
     if c.krom_per_month.bounds()[1] > 0:
@@ -192,16 +195,17 @@ def unit_lines(s: Scenario, u: Unit, lab: ReportLabels) -> list[str]:
     if u.process_model == "individual":
         out.append(sv("Vägval (första regeln som passar):", "Routing (the first rule that fits):"))
         for j, rule in enumerate(u.routing, 1):
-            out.append(f"{j}. {condition_text(rule.when, lab)} → {weights_text(rule.measures, lang)}")
+            out.append(f"{j}. {condition_text(rule.when, lab)} → {weights_text(rule.measures, lab)}")
     else:
-        out.append(sv("Processinriktat: ", "Process track: ") + " → ".join(u.sequence))
+        out.append(sv("Processinriktat: ", "Process track: ") + " → ".join(lab.measure(x) for x in u.sequence))
         if u.side_track:
             out.append(sv("Sidospår (", "Side track (") + qtext(u.side_track_share, lang, pct=True) + "): "
-                       + " → ".join(u.side_track))
+                       + " → ".join(lab.measure(x) for x in u.side_track))
     if u.reassessment is not None:
         months = fmt.number(u.reassess_months or 0, _decimals(u.reassess_months or 0), lang)
-        out.append(sv(f"Omprövning: {u.reassessment} var {months}:e mån",
-                      f"Reassessment: {u.reassessment} every {months} months"))
+        again = lab.measure(u.reassessment)
+        out.append(sv(f"Omprövning: {again} var {months}:e mån",
+                      f"Reassessment: {again} every {months} months"))
     n = u.max_measures
     out.append(sv(f"Högst {n} {'insats' if n == 1 else 'insatser'} per uppdrag",
                   f"At most {n} {'measure' if n == 1 else 'measures'} each"))
