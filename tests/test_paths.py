@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from amesim.cli import main
 from amesim.scenario import ScenarioError, load_scenario
+from amesim.scenario.calendar import calendar_of
 from amesim.scenario.paths import (
     PathError,
     apply_to_loaded,
@@ -22,7 +23,6 @@ from amesim.scenario.paths import (
     with_values,
 )
 from amesim.scenario.values import Quantity
-from amesim.sim import calendar_of
 from amesim.sim.resolve import resolve
 from amesim.sim.rng import Streams
 

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from plotly.offline import get_plotlyjs
 
 from amesim.cli import main
+from amesim.replication import run_replication
 from amesim.report import figures as F
 from amesim.report import fmt, write_report
 from amesim.report.assumptions import assumptions_table, scenario_changes
@@ -34,7 +35,6 @@ from amesim.report.labels import ReportLabels, pretty_id
 from amesim.report.page import figure_json
 from amesim.scenario import load_scenario
 from amesim.scenario.values import Quantity
-from amesim.sim.replication import run_replication
 
 from .report_helpers import EVIL, make_comparison, make_run
 

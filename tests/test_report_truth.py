@@ -30,7 +30,7 @@ from amesim.report.references import cited
 from amesim.report.vocabulary import FIELD_SV, source_text
 from amesim.results.summary import outcome_range, summarise, t_interval
 from amesim.scenario import model as M
-from amesim.sim.calendar import horizon_days
+from amesim.scenario.calendar import horizon_days
 
 from .report_helpers import (
     VisibleText,

@@ -28,8 +28,8 @@ import pandas as pd
 import pytest
 
 from amesim import load_scenario
+from amesim.replication import run_replication
 from amesim.scenario import Scenario
-from amesim.sim import run_replication
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

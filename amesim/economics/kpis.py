@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..results.tables import Labels
-from ..sim.calendar import Calendar
+from ..scenario.calendar import Calendar
 from .accounting import KOMMUNEN, BudgetYears, fs_counterfactual_per_year, staff_fte_days
 from .catalogue import EXIT_ORDER, WORK_STUDIES, better_of, unit_of
 

@@ -72,7 +72,7 @@ class ScenarioTask:
     uncertainty: bool = True
 
     def evaluate(self, scenario: Scenario, reps: list[int]) -> tuple[pd.DataFrame, dict[int, float]]:
-        from ..sim import run_replication
+        from ..replication import run_replication
 
         frames, walls = [], {}
         for rep in reps:

@@ -24,8 +24,8 @@ from scipy import stats
 
 from ..economics.accounting import fs_cost_in_periods
 from ..economics.kpis import LONG_TERM_MONTHS, paid_month_ranges
+from ..scenario.calendar import horizon_days
 from ..scenario.values import Quantity
-from ..sim.calendar import horizon_days
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 
+from ..scenario.calendar import horizon_days
 from ..scenario.checks import initial_channel, initial_mix
 from ..scenario.model import Channel, Measure, Scenario, Schedule, Unit
 from ..scenario.values import Dist
-from ..sim.calendar import horizon_days
 
 Interval = tuple[float, float]
 Profile = tuple[str, str]  # (channel, segment)

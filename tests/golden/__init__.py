@@ -33,10 +33,10 @@ import numpy as np
 import pandas as pd
 
 from amesim.experiments.compare import comparison_table
+from amesim.replication import run_replication
 from amesim.results.digest import digest_changes, table_digest
 from amesim.results.summary import summarise
 from amesim.scenario import load_scenario
-from amesim.sim.replication import run_replication
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
