@@ -246,8 +246,21 @@ def test_warmup_cli_pilot_and_run_dir(tmp_path: Path, capsys: pytest.CaptureFixt
     run_to_dir(load_scenario(FIXTURE), tmp_path / "r", replications=2)
     assert main(["warmup", str(tmp_path / "r"), "--metric", "in_system"]) == 0
     assert "MSER-5" in capsys.readouterr().out
-    assert main(["warmup", str(tmp_path / "r"), "--metric", "nonsense"]) == 1
-    assert "metrics:" in capsys.readouterr().err
+    for target in (tmp_path / "r", FIXTURE):  # before any work, for a run folder and a pilot
+        with pytest.raises(SystemExit) as e:
+            main(["warmup", str(target), "--metric", "nonsense"])
+        assert e.value.code == 2
+        assert "not a monthly metric" in capsys.readouterr().err
+
+
+def test_monthly_metrics_constant_matches_the_table(tmp_path: Path) -> None:
+    """MONTHLY_METRICS (what warmup accepts) is exactly what a run's monthly table holds."""
+    from amesim.results.tables import MONTHLY_METRICS
+
+    loaded = load_scenario(Path(__file__).parents[1] / "scenarios" / "bollebygd.yaml")
+    run_to_dir(loaded, tmp_path / "b", replications=1)
+    monthly = pd.read_parquet(tmp_path / "b" / "monthly.parquet", columns=["metric"])
+    assert set(monthly["metric"].unique()) == set(MONTHLY_METRICS)
 
 
 # --------------------------------------------------------------------------- CLI

@@ -44,12 +44,23 @@ def check_args(args: argparse.Namespace) -> None:
         _usage_error("--years must be a number of years above 0 and at most 50")
 
 
+def check_metric(args: argparse.Namespace) -> None:
+    """An unknown --metric is a usage error (exit 2) before the pilot runs, not a traceback after."""
+    from ..results.tables import MONTHLY_METRICS
+    from .run import _usage_error
+
+    if args.metric not in MONTHLY_METRICS:
+        _usage_error(f"--metric {args.metric!r} is not a monthly metric; choose one of: "
+                     + ", ".join(MONTHLY_METRICS))
+
+
 def run(args: argparse.Namespace) -> int:
     from ..experiments.executors import make_engine
     from ..experiments.warmup import analyse_run, suggest_warmup
     from ..scenario import load_scenario
 
     target = Path(args.target)
+    check_metric(args)
     what = args.metric + (f" ({args.entity})" if args.entity else "")
     if target.is_dir():
         s = analyse_run(target, args.metric, args.entity)

@@ -258,6 +258,11 @@ def households_paid(spells: pd.DataFrame, edges: np.ndarray) -> np.ndarray:
                     float)
 
 
+#: The metrics of the monthly table (what ``amesim warmup --metric`` can analyse).
+MONTHLY_METRICS = ("in_stage", "queue", "utilisation", "occupancy", "available_fte", "used_fte",
+                   "available_places", "used_places", "fs_households", "in_system", "arrivals", "exits")
+
+
 @paused_gc()
 def monthly_table(m: AmeModel, rep: int, participants: pd.DataFrame, episodes: pd.DataFrame,
                   spells: pd.DataFrame) -> pd.DataFrame:
