@@ -241,6 +241,11 @@ def test_cli_sweep_writes_tables_and_report(tmp_path: Path, capsys) -> None:
                  "--kpi", "wait_days_mean", "fs_cost_sek", "--out", str(out), "--period", "2021"]) == 0
     assert json.loads((out / "sweep.json").read_text())["period"] == "2021"
     assert not pd.read_csv(out / "indices.csv").equals(idx)
+    # `amesim report DIR` knows a sweep folder (not mistaken for a run: it holds parquet files).
+    (out / "report.html").unlink()
+    assert main(["report", str(out)]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "fig-tornado-wait-days-mean" in html and "Känslighetsanalys" in html
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -57,6 +57,7 @@ from .page import (
 )
 from .run_page import PAGE_TYPE as RUN_PAGE
 from .run_page import build_run_page, in_order, stage_order
+from .sweep_page import PAGE_TYPE as SWEEP_PAGE
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ _monthly, _in_order = monthly_metric, in_order
 #: Page types in the order they are tried: the first whose ``detect`` accepts the folder
 #: builds the report. A new kind of results folder (a sweep, a calibration fit) adds its
 #: module's PAGE_TYPE here, before the more general ones it could be mistaken for.
-PAGE_TYPES: tuple[PageType, ...] = (COMPARE_PAGE, RUN_PAGE)
+PAGE_TYPES: tuple[PageType, ...] = (SWEEP_PAGE, COMPARE_PAGE, RUN_PAGE)
 
 
 def page_type_of(path: Path) -> PageType:

@@ -21,8 +21,8 @@ from ..results.store import atomic_write_text
 from . import figures as F
 from . import fmt
 from .assumptions import describe_path, fmt_quantity
-from .html import Page, e
 from .labels import Labels, kpi_format
+from .page import BuiltPage, Page, PageType, e
 
 METHOD_SV = {"oat": ("en parameter i taget (tornado)", "one at a time (tornado)"),
              "grid": ("fullständigt rutnät", "full grid"),
@@ -344,3 +344,17 @@ def write_sweep_report(root: str | Path, lang: str = "sv") -> Path:
     out = Path(root) / "report.html"
     atomic_write_text(out, page.render(title, sub))
     return out
+
+
+def is_sweep_dir(path: Path) -> bool:
+    """A sweep or goal-seek folder: its meta (sweep.json) and design are written first."""
+    return (path / "sweep.json").is_file() and (path / "design.parquet").is_file()
+
+
+def _build(path: Path, lang: str, threshold: int) -> BuiltPage:
+    page, title, sub = build_sweep_page(SweepData(path), lang)
+    return BuiltPage(page, title, sub)
+
+
+#: ``amesim report DIR`` on a sweep or goal-seek folder rebuilds this page.
+PAGE_TYPE = PageType("sweep", is_sweep_dir, _build)
