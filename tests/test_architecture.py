@@ -22,13 +22,7 @@ MAX_LINES = 600
 LAYERS = ["version", "scenario", "sim", "results", "economics", "replication", "runner",
           "experiments", "report", "commands", "cli", "__main__", "__init__"]
 #: Upward imports that exist today, each with the reason; the list should only shrink.
-KNOWN_UPWARD = {
-    # shim: amesim.sim.run_replication/ReplicationResult (a lazy module __getattr__) and
-    # amesim.sim.replication keep code on the report/robustness/sweeps branches importing;
-    # remove both shims, and these entries, after those branches merge.
-    ("sim/__init__", "replication"),
-    ("sim/replication", "replication"),
-}
+KNOWN_UPWARD: set[tuple[str, str]] = set()
 #: Modules longer than MAX_LINES today, with the reason; the list should only shrink.
 KNOWN_LONG: dict[str, str] = {}
 #: SimPy's private names, which only sim/environment.py may touch (simpy is pinned to

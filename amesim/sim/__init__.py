@@ -1,17 +1,9 @@
-"""SimPy process code: one AME organisation, one replication at a time."""
+"""SimPy process code: one AME organisation, one replication at a time.
 
-from ..scenario.calendar import (
-    calendar_of,  # shim: remove after the report/robustness/sweeps branches merge
-)
+Driving a replication end to end (build → run → tables → economics) is one layer up, in
+:mod:`amesim.replication`; the calendar is the scenario layer's (:mod:`amesim.scenario.calendar`).
+"""
+
 from .engine import AmeModel, build_model
 
-__all__ = ["AmeModel", "build_model", "calendar_of"]
-
-
-def __getattr__(name: str) -> object:
-    """``amesim.sim.run_replication`` and ``ReplicationResult``, now in :mod:`amesim.replication`."""
-    if name in ("ReplicationResult", "run_replication"):  # shim: remove after the report/robustness/sweeps branches merge
-        from .. import replication
-
-        return getattr(replication, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = ["AmeModel", "build_model"]
