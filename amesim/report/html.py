@@ -27,21 +27,16 @@ from .assets import CSS, SV_LOCALE
 from .cards import headline
 from .compare_page import PAGE_TYPE as COMPARE_PAGE
 from .compare_page import build_compare_page, comparison_table_html, compute_comparison
-from .data import monthly_metric
 from .fragments import (
     CARD_KPIS,
     KEY_KPIS,
     Stat,
     card_title,
-    card_value,
     cards_html,
-    cell,
     costs_table_html,
     diff_cards_html,
     exits_table_html,
     kpi_table_html,
-    stat,
-    verdict,
 )
 from .methods import assumptions_html, methods_html
 from .page import (
@@ -56,15 +51,10 @@ from .page import (
     write_figures,
 )
 from .run_page import PAGE_TYPE as RUN_PAGE
-from .run_page import build_run_page, in_order, stage_order
+from .run_page import build_run_page, stage_order
 from .sweep_page import PAGE_TYPE as SWEEP_PAGE
 
 log = logging.getLogger(__name__)
-
-# The single-module report's private helpers under their old names, for code written against
-# it while the report was split (issue 14); remove once nothing imports them from here.
-_stat, _card_value, _verdict, _cell = stat, card_value, verdict, cell
-_monthly, _in_order = monthly_metric, in_order
 
 #: Page types in the order they are tried: the first whose ``detect`` accepts the folder
 #: builds the report. A new kind of results folder (a sweep, a calibration fit) adds its
