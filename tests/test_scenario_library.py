@@ -37,7 +37,7 @@ BUNDLED = sorted(SCENARIOS.glob("*.yaml"))
 README = SCENARIOS / "README.md"
 
 #: Families of the library (file-name prefixes) and the seed each answers.
-FAMILIES = ("bollebygd", "ekero", "vasteras", "loka", "gr2013")
+FAMILIES = ("bollebygd", "ekero", "vasteras", "loka", "gr2013", "delad")
 
 SHORT_HORIZON_YEARS = 1.0
 MAX_WARMUP_DAYS = 90.0

@@ -38,7 +38,7 @@ TOTALS = ("sum", "mean", "window")
 #: pages show first (``headline(view)`` gives them in catalogue order).
 VIEWS = ("cli_run", "cli_compare", "precision", "run_cards", "compare_cards", "key_table", "forest")
 #: What a family's placeholder stands for (the report labels the member as such).
-MEMBER_KINDS = ("exit_reason", "pool", "measure", "stage", "payer")
+MEMBER_KINDS = ("exit_reason", "pool", "measure", "stage", "payer", "municipality")
 
 #: Units of KPIs, with their Swedish and English words.
 UNITS: dict[str, tuple[str, str]] = {
@@ -47,6 +47,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "days": ("dagar", "days"), "months": ("månader", "months"),
     "persons/FTE": ("personer per årsarbetare", "persons per FTE"),
     "exits/person": ("avslut per deltagare", "exits per participant"),
+    "places": ("platser", "places"),
 }
 
 _FORMAT_OF_UNIT = {"SEK": "money", "share": "share", "relative change": "share", "persons": "count",
@@ -198,6 +199,36 @@ CATALOGUE: tuple[Kpi, ...] = (
         member="pool"),
     Kpi("occupancy_<measure>", "share", "Platsbeläggning: {}", "Place occupancy: {}",
         member="measure"),
+    Kpi("budget_gap_places_<measure>", "places",
+        "Platser i bruk utöver budget: {}", "Places used beyond the budget: {}",
+        fmt="number", member="measure"),
+    Kpi("budget_gap_places", "places",
+        "Platser i bruk utöver budget (alla insatser med budget)",
+        "Places used beyond the budget (all budgeted measures)", fmt="number"),
+    Kpi("reserved_places_starts", "persons",
+        "Starter i insatser med reserverade platser", "Starts in measures with reserved places",
+        total="sum"),
+    Kpi("reserved_places_fallback_starts", "persons",
+        "Reserverade platser som fylldes av andra anvisare",
+        "Reserved places filled by other channels (fallback)", total="sum"),
+    # ---- a unit shared by municipalities (001 §5.3), one of each per municipality
+    Kpi("participants_<municipality>", "persons", "Deltagare: {}", "Participants: {}",
+        total="window", member="municipality"),
+    Kpi("new_participants_<municipality>", "persons", "Nya deltagare: {}", "New participants: {}",
+        total="sum", member="municipality"),
+    Kpi("fs_cost_sek_<municipality>", "SEK", "Kostnad för försörjningsstöd: {}",
+        "Cost of social assistance: {}", better="lower", total="sum", member="municipality"),
+    Kpi("fs_savings_sek_<municipality>", "SEK", "Försörjningsstöd som AME:n sparar: {}",
+        "Social assistance saved by the AME: {}", better="higher", total="sum",
+        member="municipality"),
+    Kpi("ame_cost_share_<municipality>", "share", "Andel av AME:ns kostnad: {}",
+        "Share of the AME's cost: {}", total="mean", member="municipality"),
+    Kpi("ame_net_cost_sek_<municipality>", "SEK", "AME:ns nettokostnad: {}",
+        "Net cost of the AME: {}", better="lower", total="sum", member="municipality"),
+    Kpi("net_effect_sek_<municipality>", "SEK",
+        "Sparat försörjningsstöd minus andel av AME:ns kostnad: {}",
+        "Social assistance saved less the share of the AME's cost: {}", better="higher",
+        total="sum", member="municipality"),
     Kpi("queue_mean_<stage>", "persons", "Genomsnittlig kö: {}", "Mean queue: {}",
         better="lower", fmt="number", member="stage"),
     # ---- försörjningsstöd

@@ -20,6 +20,7 @@ from ..results.tables import Labels
 from ..scenario.calendar import Calendar
 from .accounting import KOMMUNEN, BudgetYears, fs_counterfactual_per_year, staff_fte_days
 from .catalogue import EXIT_ORDER, WORK_STUDIES, better_of, unit_of
+from .municipalities import municipality_kpis
 
 COLUMNS = ["replication", "kpi", "period", "value", "unit", "better"]
 LEAVES_SUPPORT = ("arbete", "studier", "annan_myndighet")
@@ -200,6 +201,19 @@ def _participant_kpis(out: _Rows, per: _Periods, r: Any, cal: Calendar, p_all: p
         xa = np.where(aim == a, xi, -1)
         out.add(f"share_work_studies_{a}", _ratio(per.sum(np.where(is_ws, xa, -1)), per.sum(xa)))
 
+    reserved = {m.id: set(m.reserved.channels) for m in r.measures if m.reserved is not None}
+    if reserved:  # 002: places reserved for AF, filled by the unit's own referrals (fallback)
+        channel = _lookup(p_all["participant_id"].to_numpy(), p_all["channel"].astype(str).to_numpy(),
+                          started.who, "")
+        stage = started.stage.values
+        fell_back = np.array([(code >= 0 and stage[code] in reserved
+                               and ch not in reserved[stage[code]])
+                              for code, ch in zip(started.stage_codes, channel, strict=True)], bool)
+        in_reserved = np.isin(started.stage_codes, [i for i, v in enumerate(stage) if v in reserved])
+        si_all = per.bin(started.start)
+        out.add("reserved_places_starts", per.sum(np.where(in_reserved, si_all, -1)))
+        out.add("reserved_places_fallback_starts", per.sum(np.where(fell_back, si_all, -1)))
+
     # Status 6 months after exit, among exits with a follow-up inside the horizon.
     status = Labels(p["status_6m"])
     xf = np.where(~status.eq(""), xi, -1)
@@ -251,7 +265,8 @@ def _group_sums(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndar
     return total
 
 
-def _monthly_kpis(out: _Rows, per: _Periods, cal: Calendar, monthly: pd.DataFrame) -> None:
+def _monthly_kpis(out: _Rows, per: _Periods, cal: Calendar, monthly: pd.DataFrame,
+                  budgeted: dict[str, float] | None = None) -> None:
     """Time-weighted staff utilisation, place occupancy and queue lengths per period."""
     keep = ["used_fte", "available_fte", "used_places", "available_places", "queue"]
     metric = Labels(monthly["metric"])
@@ -299,6 +314,14 @@ def _monthly_kpis(out: _Rows, per: _Periods, cal: Calendar, monthly: pd.DataFram
         used, _ = series("used_places", measure)
         avail, _ = series("available_places", measure)
         out.add(f"occupancy_{measure}", _ratio(used, avail))
+    if budgeted:  # 002 Bilaga 1: places used against the places the budget pays for
+        gap = np.zeros(per.k + 1)
+        for measure, places in sorted(budgeted.items()):
+            used, w_ = series("used_places", measure)
+            g = _ratio(used, w_) - places  # time-weighted mean places used, less the budget
+            out.add(f"budget_gap_places_{measure}", g)
+            gap = gap + g
+        out.add("budget_gap_places", gap)
     for stage in sorted(entities.get("queue", [])):
         q, w_ = series("queue", stage)
         out.add(f"queue_mean_{stage.replace(':', '_')}", _ratio(q, w_))
@@ -389,7 +412,8 @@ def _fs_kpis(out: _Rows, per: _Periods, cal: Calendar, spells: pd.DataFrame) -> 
 
 
 def _cost_kpis(out: _Rows, per: _Periods, r: Any, spells: pd.DataFrame, costs: pd.DataFrame,
-               exits_ws: np.ndarray) -> None:
+               exits_ws: np.ndarray) -> np.ndarray:
+    """The cost KPIs; returns the AME's net cost per period (split among municipalities)."""
     c = costs
     yi = c["year"].to_numpy(int) - per.by.start_year
     line = Labels(c["line"])
@@ -425,6 +449,7 @@ def _cost_kpis(out: _Rows, per: _Periods, r: Any, spells: pd.DataFrame, costs: p
         out.add(f"payer_cost_{other}_sek", total(payer.eq(other)))
     if r.economics.tax is not None and r.economics.tax.include:
         out.add("tax_revenue_sek", 0.0 - total(kom & kind_in("tax_revenue")))
+    return ame + subsidy - funding
 
 
 def kpis_table(r: Any, cal: Calendar, participants: pd.DataFrame, episodes: pd.DataFrame,
@@ -435,7 +460,10 @@ def kpis_table(r: Any, cal: Calendar, participants: pd.DataFrame, episodes: pd.D
     per = _Periods(by)
     out = _Rows(by.labels)
     extra = _participant_kpis(out, per, r, cal, participants, episodes, spells)
-    _monthly_kpis(out, per, cal, monthly)
+    budgeted = {m.id: float(m.budgeted_places) for m in r.measures if m.budgeted_places is not None}
+    _monthly_kpis(out, per, cal, monthly, budgeted)
     _fs_kpis(out, per, cal, spells)
-    _cost_kpis(out, per, r, spells, costs, extra["exits_work_studies"])
+    ame_net = _cost_kpis(out, per, r, spells, costs, extra["exits_work_studies"])
+    if r.partners:  # a unit shared by municipalities (001 §5.3)
+        municipality_kpis(out, per, r, participants, spells, ame_net)
     return out.frame(replication)

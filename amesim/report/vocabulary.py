@@ -28,6 +28,15 @@ FIELD_SV: dict[str, str] = {
     "normal": "normalfördelning", "payer": "betalare", "places_changes": "ändrat antal platser",
     "pools": "personalgrupper", "population": "befolkning med försörjningsstöd",
     "price_sek_per_participant": "pris per deltagare (kr)", "range": "intervall", "re_referral": "ny anvisning",
+    # format extensions of the scenario library (002 several SKE channels, reserved and
+    # budgeted places; 001 §5.3 a unit shared with a neighbouring municipality)
+    "budgeted_places": "budgeterade platser", "reserved": "reserverade platser",
+    "fallback_after_days": "andra anvisare får platsen efter (dagar)",
+    "referral_weights": "andel av socialtjänstens anvisningar per grupp",
+    "referral_weights_source": "källa för anvisningsandelarna",
+    "host": "värdkommun", "partners": "samverkande kommuner", "cost_share": "andel av kostnaden",
+    "travel": "resväg", "participation_share": "andel som börjar trots resan",
+    "minutes_one_way": "restid enkel väg (minuter)",
     "reference_participants_per_fte": "referens: deltagare per årsarbetare",
     "retention_boost": "ökad chans att vara kvar i arbete", "routes": "avslutsvägar som påverkas",
     "sd": "standardavvikelse", "staff_density": "personaltäthet", "time": "tid",
@@ -86,6 +95,7 @@ DIST_SV = {"fixed": "fast", "exponential": "exponentialfördelning", "uniform": 
 _SOURCE_SV = (
     (re.compile(r"\bderived:\s*", re.I), "härlett: "),
     (re.compile(r"\bassumption:\s*", re.I), "antagande: "),
+    (re.compile(r"^calibrated to\b", re.I), "kalibrerat mot"),
     (re.compile(r"\bnot in the seeds\b", re.I), "finns inte i underlagen"),
     (re.compile(r"\bsee header\b", re.I), "se scenariofilens inledning"),
 )

@@ -29,7 +29,7 @@ from ..sim.engine import AmeModel, paused_gc
 from .intervals import mean_over
 
 #: Participant attributes read into columns, in one pass over the log.
-_PARTICIPANT_FIELDS = ("channel", "segment", "unit", "age", "distance_start", "distance",
+_PARTICIPANT_FIELDS = ("muni", "channel", "segment", "unit", "age", "distance_start", "distance",
                        "fs_row", "household", "arrival", "exit_day", "exit_reason", "exit_cause",
                        "exit_stage", "n_measures", "wait_days", "path", "status_6m", "fs_return_day",
                        "ips", "initial", "cf_exit", "fs_unmatched")
@@ -162,8 +162,16 @@ def participants_table(m: AmeModel, rep: int) -> pd.DataFrame:
         "kolada": _in_kolada(m, c["channel"], c["path"]),
         "fs_unmatched": np.array(c["fs_unmatched"], bool),
     }, copy=False)  # fresh arrays: no need to copy them
+    if m.r.partners:  # a unit shared by municipalities (001 §5.3): whose household
+        ids = np.array(municipality_ids(m.r))
+        df["municipality"] = str_array(list(ids[np.array(c["muni"], np.int64)]))
     df.attrs["horizon_day"] = end
     return df
+
+
+def municipality_ids(r: object) -> list[str]:
+    """Ids of the municipalities by index: the host's, then the partners' (001 §5.3)."""
+    return [r.host.id, *(pt.id for pt in r.partners)]  # type: ignore[attr-defined]
 
 
 def episodes_table(m: AmeModel, rep: int) -> pd.DataFrame:
@@ -220,7 +228,7 @@ def fs_spells_table(m: AmeModel, rep: int) -> pd.DataFrame:
     part = pop.linked[:n].copy()
     part[part < 0] = -1
     seg_ids = np.array([s.id for s in m.r.segments])
-    return pd.DataFrame({
+    df = pd.DataFrame({
         "replication": np.full(len(r), rep, np.int32),
         "spell_id": r,
         "piece": np.array(pieces, np.int32),
@@ -234,6 +242,10 @@ def fs_spells_table(m: AmeModel, rep: int) -> pd.DataFrame:
         "factor": np.array(factors, float),
         "participant_id": pd.array([int(x) if x >= 0 else None for x in part[r]], dtype="Int64"),
     }, copy=False)  # fresh arrays: no need to copy them
+    if m.r.partners:  # a unit shared by municipalities (001 §5.3): whose household
+        ids = np.array(municipality_ids(m.r))
+        df["municipality"] = str_array(list(ids[pop.muni[r]])) if len(r) else str_array([])
+    return df
 
 
 @functools.lru_cache(maxsize=64)

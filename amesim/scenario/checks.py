@@ -55,6 +55,8 @@ RANGES: dict[tuple[str, str], tuple[float, float, bool, str]] = {
     ("Measure", "price_sek_per_participant"): _NONNEG,
     ("Measure", "on_completion"): _SHARE,
     ("PlacesChange", "places"): _NONNEG,
+    ("Measure", "budgeted_places"): _NONNEG,
+    ("ReservedPlaces", "fallback_after_days"): _NONNEG,
     ("Effect", "hazard_ratio"): _NONNEG,
     ("EffectAfter", "months"): _NONNEG,
     ("EffectAfter", "hazard_ratio"): _NONNEG,
@@ -62,6 +64,9 @@ RANGES: dict[tuple[str, str], tuple[float, float, bool, str]] = {
     ("StaffDensity", "elasticity"): (0.0, 5.0, False, "an elasticity between 0 and 5"),
     ("StaffDensity", "max_multiplier"): (1.0, 10.0, False, "a multiplier between 1 and 10"),
     ("StaffChange", "fte"): _NONNEG,
+    ("Partner", "cost_share"): _SHARE,
+    ("Travel", "participation_share"): _SHARE,
+    ("Travel", "dropout_per_month"): _NONNEG,
     ("ReReferral", "after_months"): _NONNEG,
     ("Channel", "fs_share"): _SHARE,
     ("Tax", "job_months"): _POS,
@@ -179,8 +184,7 @@ def cross_check(s: Scenario) -> list[Problem]:
     seg_mix(s.population.segments, ("population", "segments"))
 
     eb = [i for i, c in enumerate(s.channels) if c.kind == "ekonomiskt_bistand"]
-    if len(eb) > 1:
-        out.append((("channels", eb[1], "kind"), "only one ekonomiskt_bistand channel is allowed"))
+    _check_referral_weights(s, eb, seg_mix, out)
     for i, c in enumerate(s.channels):
         p = ("channels", i)
         if c.kind == "ekonomiskt_bistand":
@@ -212,6 +216,8 @@ def cross_check(s: Scenario) -> list[Problem]:
                     "the social office refers households (rate > 0) but no channel has kind "
                     "ekonomiskt_bistand to receive them; add one or set the rate to 0"))
 
+    _check_partners(s, eb, seg_mix, out)
+
     for i, f in enumerate(s.economics.funding):
         if f.start and f.end and f.end < f.start:
             out.append((("economics", "funding", i, "end"), "end is before start"))
@@ -231,6 +237,11 @@ def cross_check(s: Scenario) -> list[Problem]:
         ids(m.eligibility.channels, chans, (*p, "eligibility", "channels"), "channel")
         if m.eligibility.distance_min > m.eligibility.distance_max:
             out.append(((*p, "eligibility"), "distance_min > distance_max"))
+        if m.reserved is not None:
+            ids(m.reserved.channels, chans, (*p, "reserved", "channels"), "channel")
+            if m.places is None:
+                out.append(((*p, "reserved"), "reserved places need places (a measure without "
+                            "places is unlimited: nothing to reserve)"))
 
     for i, u in enumerate(s.units):
         p = ("units", i)
@@ -259,6 +270,60 @@ def cross_check(s: Scenario) -> list[Problem]:
             out.append(((*p, "reassessment"), _unknown(u.reassessment, measures, "measure")))
     _check_initial(s, segs, chans, measures, seg_mix, out)
     return out
+
+
+def _check_partners(s: Scenario, eb: list[int], seg_mix, out: list[Problem]) -> None:  # type: ignore[no-untyped-def]
+    """Partner municipalities: distinct ids, known segments, a social-office channel for
+    their referrals, and cost shares that leave the host a share >= 0."""
+    seen = {s.host.id}
+    for i, pt in enumerate(s.partners):
+        p = ("partners", i)
+        if pt.id in seen:
+            out.append(((*p, "id"), f"municipality id {pt.id!r} is used twice (host and partners "
+                        "must differ)"))
+        seen.add(pt.id)
+        if not pt.population.segments:
+            out.append(((*p, "population", "segments"), "needs at least one segment"))
+        seg_mix(pt.population.segments, (*p, "population", "segments"))
+        ref = pt.population.referral.rate_per_month
+        if not eb and any(q.bounds()[1] > 0 for q in (ref.base, *(c.value for c in ref.changes))):
+            out.append(((*p, "population", "referral", "rate_per_month"),
+                        "the partner's social office refers households but no channel has kind "
+                        "ekonomiskt_bistand to receive them"))
+        for sid, w in pt.population.segments.items():
+            if w > 0 and eb and not any(s.channels[j].referral_weights is None
+                                        or s.channels[j].referral_weights.get(sid, 0.0) > 0 for j in eb):
+                out.append(((*p, "population", "segments", sid), f"no ekonomiskt_bistand channel "
+                            f"takes segment {sid!r} (referral_weights)"))
+    if s.partners:
+        top = sum(pt.cost_share.bounds()[1] for pt in s.partners)
+        if top > 1 + 1e-9:
+            out.append((("partners",), f"the partners' cost shares can add up to {top:g} > 1; "
+                        "the host pays 1 minus their sum"))
+
+
+def _check_referral_weights(s: Scenario, eb: list[int], seg_mix, out: list[Problem]) -> None:  # type: ignore[no-untyped-def]
+    """``referral_weights``: only on ekonomiskt_bistand channels, known segments, and every
+    segment of the population reaches at least one such channel."""
+    for i, c in enumerate(s.channels):
+        if c.referral_weights is None:
+            continue
+        p = ("channels", i, "referral_weights")
+        if c.kind != "ekonomiskt_bistand":
+            out.append((p, "referral_weights is for ekonomiskt_bistand channels (the social "
+                        f"office's referrals); channel {c.id!r} has kind {c.kind!r}"))
+            continue
+        seg_mix(c.referral_weights, p)
+    if not eb:
+        return
+    for sid, w in s.population.segments.items():
+        if w <= 0:
+            continue
+        if not any((s.channels[i].referral_weights is None
+                    or s.channels[i].referral_weights.get(sid, 0.0) > 0) for i in eb):
+            out.append((("channels", eb[0], "referral_weights"),
+                        f"no ekonomiskt_bistand channel takes segment {sid!r} (weight > 0 in "
+                        "referral_weights); give it a weight in one of them"))
 
 
 def _check_initial(s: Scenario, segs: set[str], chans: set[str], measures: set[str],
@@ -337,8 +402,19 @@ def initial_mix(s: Any, item: Any, channel: str) -> dict[str, float]:
     if mix is None:
         c = next(x for x in s.channels if x.id == channel)
         mix = s.population.segments if c.kind == "ekonomiskt_bistand" else c.segments
+        if c.kind == "ekonomiskt_bistand" and c.referral_weights is not None:
+            mix = {k: w * _referral_share(s, c, k) for k, w in mix.items()}
     allowed = m.eligibility.segments
     return {k: w for k, w in mix.items() if w > 0 and (allowed is None or k in allowed)}
+
+
+def _referral_share(s: Any, c: Any, segment: str) -> float:
+    """Share of the social office's referrals of ``segment`` that go to channel ``c`` (its
+    ``referral_weights`` against those of every ekonomiskt_bistand channel; default 1)."""
+    def weight(x: Any) -> float:
+        return 1.0 if x.referral_weights is None else max(x.referral_weights.get(segment, 0.0), 0.0)
+    total = sum(weight(x) for x in s.channels if x.kind == "ekonomiskt_bistand")
+    return weight(c) / total if total > 0 else 0.0
 
 
 def _targets(unit, channel: str, segment: str | None) -> bool:  # type: ignore[no-untyped-def]

@@ -30,6 +30,7 @@ from .organisation import (
     Measure,
     PlacesChange,
     ProgramStep,
+    ReservedPlaces,
     RouteRule,
     SickLeave,
     StaffChange,
@@ -61,9 +62,9 @@ __all__ = [
     "Channel", "ChannelKind", "CompletionReason", "Condition", "Economics", "Effect", "EffectAfter",
     "EffectRoute", "Eligibility", "ExitReason", "Funding", "HazardReason", "Id",
     "InitialParticipants", "Ips", "Matching", "Measure", "MeasureKind", "Payer", "PlacesChange",
-    "Population", "ProgramStep", "ReReferral", "Referral", "RouteRule", "Scenario", "Schedule",
+    "Partner", "Population", "ProgramStep", "ReReferral", "Referral", "ReservedPlaces", "RouteRule", "Scenario", "Schedule",
     "Segment", "SickLeave", "StaffChange", "StaffDensity", "StaffNeed", "StaffPool", "StaffRole",
-    "Subsidy", "Summer", "Target", "Tax", "Time", "Unit",
+    "Host", "Subsidy", "Summer", "Target", "Tax", "Time", "Travel", "Unit",
 ]
 
 # --------------------------------------------------------------------------- time
@@ -254,6 +255,13 @@ class Channel(Strict):
     first_measure: str | None = Field(
         None, description="Measure the referrer assigns directly, skipping beredning."
     )
+    referral_weights: dict[str, float] | None = Field(
+        None, description="ekonomiskt_bistand only: weight of this channel, by segment, for a "
+        "household the social office refers (002: SKE assigns to a specific insats). Each "
+        "referred household goes to one ekonomiskt_bistand channel, drawn by these weights "
+        "among the channels with a positive weight for its segment. Default: 1 for every segment."
+    )
+    referral_weights_source: Source = Field(None, description="Where the referral weights come from.")
     fs_share: Quantity | None = Field(
         None, description="Share of this channel's participants whose household receives "
         "försörjningsstöd (default: the segment's fs_share). Such a participant is linked to a "
@@ -365,6 +373,48 @@ class InitialParticipants(Strict):
     )
 
 
+# --------------------------------------------------------------------------- shared unit
+
+
+class Travel(Strict):
+    """What the journey to a unit in another municipality does to who takes part (001 §5.3:
+    "kommunikationerna med kollektivtrafik", a unit shared with a neighbour)."""
+
+    participation_share: Quantity = Field(
+        Quantity(value=1.0, source="assumption: everyone referred starts unless stated"),
+        description="Share of the households the partner's social office refers that start; the "
+        "others decline the offer, stay on support and are not referred again.",
+    )
+    dropout_per_month: Quantity = Field(
+        Quantity(value=0.0, source="assumption: no extra drop-out unless stated"),
+        description="Extra monthly drop-out hazard in every measure for participants whose "
+        "household lives in the partner municipality (added to the measure's own).",
+    )
+    minutes_one_way: float | None = Field(
+        None, ge=0, description="Travel time by public transport, for documentation only.")
+
+
+class Partner(Strict):
+    """A municipality that shares the unit (001 §5.3): its own households on support, its own
+    social office's referrals, its share of the unit's cost and the travel to the unit. The
+    scenario's ``population`` is the host municipality's, where the unit is."""
+
+    id: Id
+    name: str | None = None
+    population: Population = Field(description="The partner's households on support and its "
+                                   "social office's referrals (same segments as the host).")
+    cost_share: Quantity = Field(description="Share of the unit's net cost the partner pays (the "
+                                 "cost split key); the host pays the rest.")
+    travel: Travel = Field(default_factory=Travel)
+
+
+class Host(Strict):
+    """The municipality where the unit is, for labels of the per-municipality KPIs."""
+
+    id: Id = Field("kommunen", description="Id of the host municipality.")
+    name: str | None = None
+
+
 # --------------------------------------------------------------------------- scenario
 
 
@@ -382,6 +432,11 @@ class Scenario(Strict):
     measures: list[Measure]
     after_exit: AfterExit
     economics: Economics = Field(default_factory=Economics)
+    host: Host = Field(default_factory=Host, description="The municipality where the unit is "
+                       "(with partners: its id labels its KPIs).")
+    partners: list[Partner] = Field(
+        default_factory=list, description="Municipalities sharing the unit (001 §5.3); none: the "
+        "unit serves only the host municipality (the scenario's population).")
     initial_participants: list[InitialParticipants] = Field(
         default_factory=list, description="People already in measures on the first simulated "
         "day (time.start_date minus warmup_days)."

@@ -161,6 +161,34 @@ class PlacesChange(Strict):
     places: Quantity
 
 
+class ReservedPlaces(Strict):
+    """Places held for some channels first, filled by others when those leave them empty
+    (002 Bilaga 1, the jobbspår: "AF (AME om platser från AF ej fylls)").
+
+    People from ``channels`` go before everyone else in the measure's queue (ahead of segment
+    priority). Anyone else waits at least ``fallback_after_days`` in the queue, even with a
+    place free, and then gets a place only when nobody from ``channels`` is waiting: the
+    place is offered to the reserved channels first and falls back to the unit's own
+    referrals when they do not fill it.
+    """
+
+    channels: list[str] = Field(description="Channels whose people go first (e.g. AF's).")
+    fallback_after_days: Quantity = Field(
+        Quantity(value=0.0, source="assumption: a free place goes to the unit's own referrals "
+                 "at once when no one from the reserved channels is waiting"),
+        description="Shortest wait, days, before someone from another channel may take a place.",
+    )
+
+    @field_validator("channels")
+    @classmethod
+    def _some(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("name at least one channel the places are reserved for")
+        if len(set(v)) != len(v):
+            raise ValueError("channels must not repeat")
+        return v
+
+
 _REMOVED_MEASURE_FIELDS = {
     "hazards_per_month": "hazards_per_month was removed: exits to work, studies or another "
     "authority are the household's own exits, sped up by the measure's causal `effect` "
@@ -183,6 +211,15 @@ class Measure(Strict):
     places: Quantity | None = Field(None, description="Places (platser); none = unlimited.")
     places_changes: list[PlacesChange] = Field(
         default_factory=list, description="Dated changes of the number of places."
+    )
+    budgeted_places: Quantity | None = Field(
+        None, description="Places the budget pays for (002 Bilaga 1: '24 (budget 10)'), beside "
+        "the places actually run; reported as the gap between places used and budgeted "
+        "(KPI budget_gap_places). Does not limit anything."
+    )
+    reserved: ReservedPlaces | None = Field(
+        None, description="Places offered first to some channels, falling back to others "
+        "(none: one queue in segment priority order)."
     )
     start: dt.date | None = Field(None, description="No one enters before this date.")
     end: dt.date | None = Field(
@@ -267,6 +304,8 @@ class Measure(Strict):
         dates = [c.date for c in self.places_changes]
         if dates != sorted(dates) or len(set(dates)) != len(dates):
             raise ValueError("places_changes must be in date order, one per date")
+        if self.budgeted_places is not None and self.places is None:
+            raise ValueError("budgeted_places needs places (a measure without places is unlimited)")
         if self.places_changes and self.places is None:
             raise ValueError("places_changes needs places (a measure without places is unlimited)")
         if self.start is not None and self.end is not None and self.end <= self.start:

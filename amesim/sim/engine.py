@@ -69,6 +69,9 @@ class AmeModel(ParticipantJourney, InitialParticipants, Exits, Routing, Counterf
         #: Each measure's effect: (hazard ratio, routes, after months in days, after ratio).
         self.effects = measure_effects(r.measures)
         self.dropout = {m.id: max(m.dropout_per_month, 0.0) for m in r.measures}
+        #: Measures with reserved places: (channels that go first, least days others wait).
+        self.reserved = {m.id: (frozenset(m.reserved.channels), max(m.reserved.fallback_after_days, 0.0))
+                         for m in r.measures if m.reserved is not None}
         #: Days on which a measure takes people: [start, end).
         self.window = {m.id: (cal.day(m.start) if m.start else -INF, cal.day(m.end) if m.end else INF)
                        for m in r.measures}
@@ -124,6 +127,8 @@ class AmeModel(ParticipantJourney, InitialParticipants, Exits, Routing, Counterf
         Journey(env, self._arrivals())  # nobody waits for these processes to end
         if any(c.kind == "ekonomiskt_bistand" for c in self.r.channels):
             Journey(env, self._referrals())
+            for k in range(1, len(self.pop.configs)):  # partner municipalities (001 §5.3)
+                Journey(env, self._referrals(k))
         with paused_gc():
             env.run(until=self.cal.end)
 
@@ -170,16 +175,24 @@ class AmeModel(ParticipantJourney, InitialParticipants, Exits, Routing, Counterf
                 yield env.timeout(t - env.now)
             self._start(cid, env.now, -1)  # (now: t up to the rounding of the clock)
 
-    def _referrals(self):
-        """The social office refers eligible households monthly, limited by its capacity."""
-        ref = self.r.population.referral
-        s = self.streams["referral"]
-        env, pop = self.env, self.pop
+    def _referrals(self, k: int = 0):
+        """The social office of municipality ``k`` (0: the host) refers eligible households
+        monthly, limited by its capacity. A partner's referred household starts with the
+        travel's participation share; one who declines stays on support and is not referred
+        again (the journey is the obstacle, and it does not go away)."""
+        pop = self.pop
+        ref = pop.configs[k].referral
+        s = self.streams["referral" + pop.suffixes[k]]
+        env = self.env
         min_days = ref.min_months_on_support * DAYS_PER_MONTH
-        cid = next(c.id for c in self.r.channels if c.kind == "ekonomiskt_bistand")
+        pick = self._referral_channels()
+        s_channel = self.streams["referral:channel" + pop.suffixes[k]]
+        muni = None if len(pop.configs) == 1 else k
+        take_up = 1.0 if k == 0 else min(max(self.r.partners[k - 1].travel.participation_share, 0.0), 1.0)
+        s_travel = self.streams["travel" + pop.suffixes[k]]
         while env.now < self.cal.end:
             t = env.now
-            cand = pop.referable(t, min_days)
+            cand = pop.referable(t, min_days, muni)
             p = 1 - math.exp(-max(ref.rate_per_month(t), 0.0))
             chosen = cand[s.gen.random(len(cand)) < p] if len(cand) else cand
             cap = ref.capacity_per_month(t)
@@ -192,13 +205,51 @@ class AmeModel(ParticipantJourney, InitialParticipants, Exits, Routing, Counterf
             when = t + s.gen.random(len(chosen)) * DAYS_PER_MONTH
             batch = sorted((float(w), int(row)) for w, row in zip(when, chosen, strict=True)
                            if w < pop.end[row] and w < self.cal.end)
+            if take_up < 1.0 and batch:  # travel: some decline the offer (001 §5.3)
+                starts = s_travel.gen.random(len(batch)) < take_up
+                for (_, row), go in zip(batch, starts, strict=True):
+                    if not go:  # cannot make the journey: not offered a place again
+                        pop.finish(row)
+                batch = [b for b, go in zip(batch, starts, strict=True) if go]
             for _, row in batch:
                 pop.take(row, -2)  # reserved: referred, arriving later this month
-            Journey(env, self._deliver(batch, cid))
+            cids = [pick(int(pop.segment[row]), s_channel) for _, row in batch]
+            Journey(env, self._deliver(batch, cids))
             yield env.timeout(DAYS_PER_MONTH)
 
-    def _deliver(self, batch: list[tuple[float, int]], cid: str):
-        for t, row in batch:
+    def _partner_re_referral(self, k: int) -> tuple[float, int]:
+        """(days until a household may be referred again, most assignments) of municipality
+        ``k``'s social office."""
+        if k == 0:
+            return self.re_referral
+        re = self.pop.configs[k].referral.re_referral
+        return (max(re.after_months, 0.0) * DAYS_PER_MONTH, int(re.max_assignments)) \
+            if re is not None else (INF, 1)
+
+    def _referral_channels(self):  # type: ignore[no-untyped-def]
+        """The ekonomiskt_bistand channel of a referred household: drawn by the channels'
+        ``referral_weights`` for its segment (a draw only when more than one may take it, so
+        a scenario with one such channel uses no random numbers here)."""
+        by_seg: list[tuple[list[str], list[float]]] = []
+        eb = [c for c in self.r.channels if c.kind == "ekonomiskt_bistand"]
+        for seg in self.r.segments:
+            ids, cum, total = [], [], 0.0
+            for c in eb:
+                w = 1.0 if c.referral_weights is None else c.referral_weights.get(seg.id, 0.0)
+                if w > 0:
+                    total += w
+                    ids.append(c.id)
+                    cum.append(total)
+            by_seg.append((ids or [eb[0].id], cum or [1.0]))
+
+        def pick(seg: int, stream) -> str:  # type: ignore[no-untyped-def]
+            ids, cum = by_seg[seg]
+            return ids[0] if len(ids) == 1 else ids[stream.choice(cum)]
+
+        return pick
+
+    def _deliver(self, batch: list[tuple[float, int]], cids: list[str]):
+        for (t, row), cid in zip(batch, cids, strict=True):
             if t > self.env.now:
                 yield self.env.timeout(t - self.env.now)
             self._start(cid, self.env.now, row)

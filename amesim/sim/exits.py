@@ -64,7 +64,7 @@ class Exits:
                 p.in_measure = False  # interrupted inside a measure (KROM): no after-effect
                 pop.set_end(row, p.support_end(now))
                 if pop.end[row] > now:
-                    after, most = self.re_referral
+                    after, most = self._partner_re_referral(int(pop.muni[row]))
                     pop.release(row, now, after, most)
                 else:
                     pop.finish(row)
@@ -75,7 +75,8 @@ class Exits:
                 if back < end:
                     seg = np.array([int(pop.segment[p.fs_row])])
                     pop.add(np.array([back]), seg, 3, np.array([True]),
-                            household=np.array([p.household]), amount=np.array([pop.amount[p.fs_row]]))
+                            household=np.array([p.household]), amount=np.array([pop.amount[p.fs_row]]),
+                            muni=int(pop.muni[p.fs_row]))
         retained = False
         if reason in ("arbete", "studier"):
             prob = ae.retention_6m.get(reason, 0.0)

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from .rng import Stream, StreamFamily, Streams
 
 INF = math.inf
+#: Queue priority offset of people from a measure's reserved channels: ahead of every segment.
+RESERVED_FIRST = 1_000_000
 
 
 class ParticipantJourney:
@@ -51,6 +53,7 @@ class ParticipantJourney:
     forum: dict  # unit id -> deque of [event, withdrawn] (samverkansforum)
     unit_active: dict[str, int]
     dropout: dict[str, float]  # drop-out rate per month, by measure id
+    reserved: dict[str, tuple[frozenset[str], float]]  # measure id -> (channels first, fallback days)
     plain_duration: dict[str, Sampler | None]
     _open_case: dict[int, int]
     s_segments: StreamFamily
@@ -100,6 +103,9 @@ class ParticipantJourney:
                 p.fs_unmatched = row < 0
         h = seg.baseline_exit_per_month
         if row >= 0:
+            p.muni = int(pop.muni[row])
+            if p.muni:  # the household lives in a partner municipality: the journey to the unit
+                p.extra_dropout = max(self.r.partners[p.muni - 1].travel.dropout_per_month, 0.0)
             pop.take(row, p.id)
             p.fs_row, p.household = row, int(pop.household[row])
             p.budget = max(float(pop.end[row]) - t, 0.0)
@@ -128,8 +134,10 @@ class ParticipantJourney:
             mid = self._next_individual(p, u)
         else:
             first = c.first_measure
-            if first is not None and not self._open_now(first):
-                first = None  # the measure the referrer assigns takes nobody now: usual way in
+            if first is not None and not (self._open_now(first)
+                                          and self._eligible(self.measures[first], p)):
+                first = None  # the measure the referrer assigns takes nobody now, or not
+                # this person (its eligibility): the usual way in
             if first is None and not (yield from self._referral(p, u)):
                 return
             if u.process_model == "process":
@@ -214,10 +222,35 @@ class ParticipantJourney:
         granted = yield from self._wait_in(p, q, ep, patience)
         return ep if granted else None
 
-    def _wait_in(self, p: Participant, q: Queue, ep: int, patience: float):
+    def _reserved_turn(self, p: Participant, mid: str, ep: int, patience: float, hold: bool):
+        """A measure with reserved places (``Measure.reserved``): the queue priority of ``p``
+        and the patience left. People from the reserved channels go first; anyone else first
+        waits the fallback days (``hold``: not someone on the waiting list at the start), which
+        uses up their patience. Returns (None, 0) if they left while waiting."""
+        channels, days = self.reserved[mid]
+        if p.channel in channels:
+            return p.priority - RESERVED_FIRST, patience
+        if hold and days > 0:
+            left = p.deadline - self.env.now  # (a timeout counts as triggered: not _wait)
+            limit, why = (left, "deadline") if left <= patience else (patience, "renege")
+            if limit >= days:
+                why = None
+            yield self.env.timeout(max(min(limit, days), 0.0))
+            if why is not None:
+                eps = self.episodes
+                p.wait_days += self.env.now - eps.queued[ep]
+                eps.end[ep] = self.env.now
+                eps.outcome[ep] = why
+                self._leave_by(p, why, mid)
+                return None, 0.0
+            patience -= days
+        return p.priority, patience
+
+    def _wait_in(self, p: Participant, q: Queue, ep: int, patience: float,
+                 priority: int | None = None):
         """Wait in ``q`` (nothing free now) in episode ``ep``. True when granted; False if the
         deadline or the person's patience ran out first (then they have left)."""
-        req = q.request(p, p.priority)
+        req = q.request(p, p.priority if priority is None else priority)
         why = yield from self._wait(p, req, patience)
         eps, now = self.episodes, self.env.now
         p.wait_days += now - eps.queued[ep]
@@ -308,9 +341,14 @@ class ParticipantJourney:
             ep = eps.open(p.id, mid, stage_ids.MEASURE, env.now)  # self._episode, inlined
             if placed is not None:  # on the waiting list since before the start
                 eps.queued[ep] = placed[1]
+            priority = p.priority
+            if self.reserved and mid in self.reserved:
+                priority, patience = yield from self._reserved_turn(p, mid, ep, patience, placed is None)
+                if priority is None:
+                    return "exit"
             if q.take_if_free():  # granted at once (no generator for _acquire on the hot path)
                 eps.start[ep] = env.now
-            elif not (yield from self._wait_in(p, q, ep, patience)):
+            elif not (yield from self._wait_in(p, q, ep, patience, priority)):
                 return "exit"
             plain = self.plain_duration[mid]
             if plain is not None:
@@ -323,7 +361,7 @@ class ParticipantJourney:
         now = env.now
         self._enter(p, mid, now)
         t_drop = INF
-        rate = self.dropout[mid]
+        rate = self.dropout[mid] + p.extra_dropout
         if rate > 0:
             t_drop = so.exponential(DAYS_PER_MONTH / rate)
         left = p.deadline - now  # the start (now), or t0 for someone placed at the start

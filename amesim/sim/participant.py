@@ -58,6 +58,8 @@ class Participant:
     path: tuple[str, ...] = ()  # measures entered, in order (also: which are done)
     case_queue: Queue | None = None
     status_6m: str | None = None
+    muni: int = 0  # the household's municipality (0: the host; k: the k-th partner, 001 §5.3)
+    extra_dropout: float = 0.0  # added to every measure's drop-out rate (travel, 001 §5.3)
     fs_return_day: float | None = None
     ips: bool = False
     initial: bool = False

@@ -89,7 +89,7 @@ class Population:
     #: progress, and done (no more assignments).
     FREE, RESERVED, DONE = -1, -2, -3
     _ARRAYS = ("household", "start", "cf_end", "end", "amount", "eligible", "segment",
-               "participant", "linked", "origin", "referable_from", "assignments")
+               "participant", "linked", "origin", "referable_from", "assignments", "muni")
 
     def __init__(self, r: Resolved, cal: Calendar, streams: Streams, seg_index: dict[str, int]):
         self.r, self.cal, self.streams = r, cal, streams
@@ -114,6 +114,13 @@ class Population:
         self.referable_from = np.zeros(cap)
         #: Assignments the household has had (re-referral stops at the scenario's maximum).
         self.assignments = np.zeros(cap, np.int32)
+        #: Municipality of the household: 0 the host (the scenario's population), k the k-th
+        #: partner sharing the unit (001 §5.3).
+        self.muni = np.zeros(cap, np.int8)
+        #: The populations by municipality index, and the stream-name suffix of each (the
+        #: host's streams keep their names, so a scenario without partners is unchanged).
+        self.configs = [r.population, *(pt.population for pt in getattr(r, "partners", []))]
+        self.suffixes = ["", *(f":{pt.id}" for pt in getattr(r, "partners", []))]
         self.reductions: list[tuple[int, float, float, float]] = []  # (row, start, end, factor)
         self._next_household = 0
         # Households a channel can pick now, per segment (a participant is linked to a
@@ -141,21 +148,21 @@ class Population:
 
     def add(self, start: np.ndarray, seg: np.ndarray, origin: int, eligible: np.ndarray,
             household: np.ndarray | None = None, amount: np.ndarray | None = None,
-            dur: np.ndarray | None = None) -> np.ndarray:
+            dur: np.ndarray | None = None, muni: int = 0) -> np.ndarray:
         """Append spells; durations (unless given) and amounts drawn here. Returns the new
         row indices."""
         k = len(start)
         rows = np.arange(self.n, self.n + k)
         self._grow(self.n + k)
-        g = self.streams["population"].gen
+        g = self.streams["population" + self.suffixes[muni]].gen
         if dur is None:
             dur = g.standard_exponential(k) / self._hazard_per_day(seg)
         if household is None:
             household = np.arange(self._next_household, self._next_household + k)
             self._next_household += k
         if amount is None:
-            pay = self.r.population.payment_sek_per_month
-            s = self.streams["population.payment"]
+            pay = self.configs[muni].payment_sek_per_month
+            s = self.streams["population.payment" + self.suffixes[muni]]
             amount = np.array([max(pay(s), 0.0) for _ in range(k)])
         self.household[rows] = household
         self.start[rows] = start
@@ -165,6 +172,7 @@ class Population:
         self.eligible[rows] = eligible
         self.segment[rows] = seg
         self.origin[rows] = origin
+        self.muni[rows] = muni
         self.referable_from[rows] = start
         self.n += k
         if self.n > self._pickable[0].size:
@@ -191,8 +199,13 @@ class Population:
         return g.choice(len(p), size=k, p=p)
 
     def _generate(self) -> None:
-        pop, cal = self.r.population, self.cal
-        g = self.streams["population"].gen
+        for k in range(len(self.configs)):
+            self._generate_one(k)
+
+    def _generate_one(self, k: int) -> None:
+        """The initial stock and inflow of municipality ``k`` (0: the host)."""
+        pop, cal = self.configs[k], self.cal
+        g = self.streams["population" + self.suffixes[k]].gen
         mix = np.zeros(len(self.segments))
         for sid, w in pop.segments.items():
             mix[self.seg_index[sid]] = w
@@ -209,27 +222,31 @@ class Population:
             elapsed = g.standard_exponential(n0) / hazard
             eligible = g.random(n0) < share
             residual = g.standard_exponential(n0) / hazard
-            self.add(cal.t0 - elapsed, seg, 0, eligible, dur=elapsed + residual)
+            self.add(cal.t0 - elapsed, seg, 0, eligible, dur=elapsed + residual, muni=k)
         arrivals = poisson_times(pop.inflow_per_month, cal.t0, cal.end, g)
         if len(arrivals):
             seg = self._draw_segments(len(arrivals), mix, g)
-            self.add(arrivals, seg, 1, g.random(len(arrivals)) < share)
+            self.add(arrivals, seg, 1, g.random(len(arrivals)) < share, muni=k)
 
     # ------------------------------------------------------------------ queries used by the AME
 
-    def referable(self, t: float, min_days: float) -> np.ndarray:
-        """Rows the social office may refer on day ``t``: work-related, free, on support, at
-        least ``min_days`` on support, and past any re-referral interval."""
+    def referable(self, t: float, min_days: float, muni: int | None = None) -> np.ndarray:
+        """Rows the social office (of municipality ``muni``; None: every household) may refer
+        on day ``t``: work-related, free, on support, at least ``min_days`` on support, and
+        past any re-referral interval."""
         n = self.n
-        return np.flatnonzero(
-            self.eligible[:n] & (self.participant[:n] == self.FREE) & (self.start[:n] <= t)
-            & (self.end[:n] > t) & (t - self.start[:n] >= min_days)
-            & (self.referable_from[:n] <= t)
-        )
+        ok = (self.eligible[:n] & (self.participant[:n] == self.FREE) & (self.start[:n] <= t)
+              & (self.end[:n] > t) & (t - self.start[:n] >= min_days)
+              & (self.referable_from[:n] <= t))
+        if muni is not None:
+            ok &= self.muni[:n] == muni
+        return np.flatnonzero(ok)
 
     def pick_for_channel(self, t: float, stream: Stream, seg: int) -> int:
         """A random household of segment ``seg`` that is on support, work-related and free on
         day ``t`` (someone AF or FK refers who also gets support), or -1 if there is none.
+        Only the host's households: the channels are the host's, a partner municipality
+        (001 §5.3) reaches the unit through its social office.
 
         Picks the same household as the ``u``-th of those rows in row order would, but in
         O(log n): ``t`` never decreases between calls, so the candidates are updated from
@@ -239,7 +256,7 @@ class Population:
         while starts and starts[0][0] <= t:
             _, row = heapq.heappop(starts)
             if (self.participant[row] == self.FREE and self.end[row] > t
-                    and self.referable_from[row] <= t):
+                    and self.referable_from[row] <= t and self.muni[row] == 0):
                 pickable[self.segment[row]].add(row)
                 heapq.heappush(ends, (float(self.end[row]), row))
         while ends and ends[0][0] <= t:

@@ -61,6 +61,8 @@ CASES: dict[str, Case] = {c.name: c for c in (
     Case("small_point_values", "tests/fixtures/small.yaml", 1, (0, 1), uncertainty=False),
     Case("economics_full", "tests/fixtures/economics/full.yaml", 2, (0, 1)),
     Case("extends_what_if", "tests/fixtures/extends/what_if.yaml", 3, (0, 1)),
+    Case("formats_ext", "tests/fixtures/formats_ext.yaml", 4, (0, 1)),
+    Case("shared_unit", "tests/fixtures/shared_unit.yaml", 5, (0, 1)),
     Case("bollebygd", "scenarios/bollebygd.yaml", 0, (0, 1)),
     Case("bollebygd_minus_one_post", "scenarios/bollebygd_minus_one_post.yaml", 0, (0, 1)),
 )}
