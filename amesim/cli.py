@@ -16,7 +16,7 @@ from .scenario import ScenarioError
 from .scenario.paths import PathError
 from .version import __version__
 
-COMMANDS = ("validate", "schema", "run", "compare", "sweep", "goalseek", "warmup", "report",
+COMMANDS = ("validate", "schema", "run", "compare", "sweep", "goalseek", "calibrate", "warmup", "report",
             "diagram")
 
 

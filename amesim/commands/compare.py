@@ -16,6 +16,7 @@ from .run import (
     check_scheduler,
     check_size,
     engine_from,
+    parameter_sample,
     precision_message,
     precision_rule,
     print_table,
@@ -43,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
 
     check_args(args)
     rule = precision_rule(args, relative_to=args.precision_relative_to)
-    loaded = [with_sets(load_scenario(p), args) for p in [args.base, *args.alternatives]]
+    loaded, sample = parameter_sample([with_sets(load_scenario(p), args)
+                                       for p in [args.base, *args.alternatives]], args)
     check_size(loaded, args)
     check_scheduler(args)
     out = args.out or (Path("outputs") / f"compare-{loaded[0].stem}"
@@ -52,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     # The comparison folder and each scenario's run folder in it are claimed before the
     # engine starts and held until the report is written (see `amesim run`).
     with claim_compare_folder(loaded, out, args.seed, uncertainty, args.force) as folder:
-        res = _compare(args, loaded, out, rule, uncertainty)
+        res = _compare(args, loaded, out, rule, uncertainty, sample)
         folder.mark(state="finished")
         if not args.no_report:
             return write_report_or_warn(res.out_dir, args.lang)
@@ -77,12 +79,13 @@ def claim_compare_folder(loaded: list, out: Path, seed: int, uncertainty: bool, 
         yield top
 
 
-def _compare(args: argparse.Namespace, loaded: list, out: Path, rule, uncertainty: bool):  # type: ignore[no-untyped-def]
+def _compare(args: argparse.Namespace, loaded: list, out: Path, rule, uncertainty: bool,  # type: ignore[no-untyped-def]
+             sample=None):
     from ..experiments.compare import HEADLINE_KPIS
     from ..experiments.experiment import compare_scenarios
     from ..experiments.progress import Progress
 
-    with engine_from(args) as engine, Progress(enabled=False if args.no_progress else None) as bar:
+    with engine_from(args, sample) as engine, Progress(enabled=False if args.no_progress else None) as bar:
         res = compare_scenarios(loaded, out, replications=args.replications or DEFAULT_REPLICATIONS,
                                 seed=args.seed, uncertainty=uncertainty,
                                 engine=engine, precision=rule, progress=bar)

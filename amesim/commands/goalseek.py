@@ -18,12 +18,14 @@ from pathlib import Path
 
 from .sweep import (
     add_engine_args,
+    add_parameters_arg,
     add_set_arg,
     add_vary_arg,
     check_engine_args,
     default_out,
     print_interrupted,
     usage_error,
+    with_parameter_sample,
     write_sweep_report_or_warn,
 )
 
@@ -51,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-parameter-uncertainty", action="store_true",
                    help="other parameters take their point values instead of being drawn")
+    add_parameters_arg(p)
     add_set_arg(p)
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default outputs/<scenario>/goalseek-<fingerprint>; the same "
@@ -86,7 +89,11 @@ def run(args: argparse.Namespace) -> int:
         return usage_error(str(e))
     sets = dict(args.set)
     loaded = apply_to_loaded(load_scenario(args.scenario), sets)
-    key = "|".join(map(str, (loaded.sha256, sorted(sets.items()), path, low, high, args.kpi, args.target,
+    try:
+        loaded, sample = with_parameter_sample(loaded, args)
+    except ValueError as e:
+        return usage_error(str(e))
+    key = "|".join(map(str, (loaded.sha256, sample.sha256 if sample is not None else None, sorted(sets.items()), path, low, high, args.kpi, args.target,
                              args.difference, args.period, args.step, args.points, args.rounds,
                              args.replications, args.seed, args.no_parameter_uncertainty)))
     out = args.out or default_out(loaded, "goalseek", hashlib.sha256(key.encode()).hexdigest())
@@ -96,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
             res = goal_seek(loaded, path, low, high, args.kpi, target, out, args.period,
                             args.replications, args.seed, args.step, args.points, args.rounds,
                             not args.no_parameter_uncertainty, engine, bar,
-                            {"command": " ".join(sys.argv)})
+                            {"command": " ".join(sys.argv)}, sample)
     except SweepInterrupted as e:
         return print_interrupted(e, " ".join(sys.argv))
     except (GoalSeekError, SweepMismatch, UnknownKpi) as e:

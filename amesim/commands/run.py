@@ -36,6 +36,10 @@ def add_experiment_args(p: argparse.ArgumentParser) -> None:
     from .sweep import add_set_arg
 
     add_set_arg(p)
+    p.add_argument("--parameters", type=Path, default=None, metavar="DIR",
+                   help="a calibration's --out folder (or its posterior.parquet): each replication "
+                   "draws one parameter set from its posterior (the fitted point for optimize), so "
+                   "the calibration's uncertainty reaches the intervals (docs/calibration.md)")
     g = p.add_argument_group("precision (choose the number of replications)")
     g.add_argument("--precision", type=float, default=None, metavar="REL",
                    help="add replications until the 95%% CI half-width of every --precision-kpis "
@@ -148,13 +152,40 @@ def check_scheduler(args: argparse.Namespace) -> None:
         _usage_error(str(e))
 
 
-def engine_from(args: argparse.Namespace):  # -> Engine (import kept lazy: dask is slow to import)
+def engine_from(args: argparse.Namespace, sample=None):  # -> Engine (import kept lazy: dask is slow to import)
+    """The engine the options ask for; with a parameter sample (``--parameters``) each
+    replication runs with its drawn set."""
     from ..experiments.executors import SchedulerUnreachable, make_engine
 
     try:
-        return make_engine(jobs=args.jobs, scheduler=args.scheduler, dask_local=args.dask_local)
+        engine = make_engine(jobs=args.jobs, scheduler=args.scheduler, dask_local=args.dask_local)
     except SchedulerUnreachable as e:
         _usage_error(str(e))
+    if sample is None:
+        return engine
+    from ..experiments.parameter_sample import SampledEngine
+
+    return SampledEngine(engine, sample)
+
+
+def parameter_sample(loaded_list: list, args: argparse.Namespace):  # -> (list, ParameterSample | None)
+    """``--parameters``: the sample, and each scenario with its weighted mean set (exit 2 if
+    the folder is not a calibration's)."""
+    if getattr(args, "parameters", None) is None:
+        return loaded_list, None
+    from ..experiments.parameter_sample import (
+        ParameterSampleError,
+        apply_sample,
+        load_parameter_sample,
+    )
+
+    try:
+        sample = load_parameter_sample(args.parameters)
+    except ParameterSampleError as e:
+        _usage_error(str(e))
+    print(f"parameters: {sample.kind} from {sample.source} ({len(sample.weights)} sets, "
+          f"{len(sample.paths)} parameters), drawn per replication", file=sys.stderr)
+    return [apply_sample(ld, sample) for ld in loaded_list], sample
 
 
 def write_report_or_warn(out: Path, lang: str) -> int:
@@ -247,7 +278,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_args(args)
     rule = precision_rule(args)
-    loaded = with_sets(load_scenario(args.scenario), args)
+    (loaded,), sample = parameter_sample([with_sets(load_scenario(args.scenario), args)], args)
     check_size([loaded], args)
     check_scheduler(args)
     out = args.out or default_out_dir(loaded)
@@ -256,7 +287,7 @@ def run(args: argparse.Namespace) -> int:
     # Claimed before the engine starts and held until the report is written: one writer,
     # no mixed resume, and parts/ kept until nothing needs them.
     with claim_run_folder(loaded, out, args.seed, uncertainty, force=args.force):
-        with engine_from(args) as engine, Progress(enabled=False if args.no_progress else None) as bar:
+        with engine_from(args, sample) as engine, Progress(enabled=False if args.no_progress else None) as bar:
             info, prec = run_experiment(loaded, out, replications=n, seed=args.seed,
                                         uncertainty=uncertainty, engine=engine, precision=rule,
                                         progress=bar)

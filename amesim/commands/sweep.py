@@ -64,6 +64,26 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
     r.add_argument("--no-report", action="store_true", help="write the tables only, no report.html")
 
 
+def add_parameters_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--parameters", type=Path, default=None, metavar="DIR",
+                   help="a calibration's --out folder (or its posterior.parquet): replication r of "
+                   "every point draws the same parameter set from its posterior; swept paths keep "
+                   "the point's value (docs/calibration.md)")
+
+
+def with_parameter_sample(loaded: Any, args: argparse.Namespace) -> tuple[Any, Any]:
+    """``--parameters``: the scenario at the sample's weighted mean, and the sample (None
+    without the option). Raises ValueError with a message for exit 2."""
+    if getattr(args, "parameters", None) is None:
+        return loaded, None
+    from ..experiments.parameter_sample import apply_sample, load_parameter_sample
+
+    sample = load_parameter_sample(args.parameters)   # ParameterSampleError is a ValueError
+    print(f"parameters: {sample.kind} from {sample.source} ({len(sample.weights)} sets, "
+          f"{len(sample.paths)} parameters), drawn per replication", file=sys.stderr)
+    return apply_sample(loaded, sample), sample
+
+
 def usage_error(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 2
@@ -99,6 +119,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=None, help="seed of the design and the replications (0)")
     p.add_argument("--no-parameter-uncertainty", action="store_true",
                    help="parameters not swept take their point values instead of being drawn")
+    add_parameters_arg(p)
     add_set_arg(p)
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default outputs/<scenario>/sweep-<method>-<fingerprint>, so "
@@ -204,6 +225,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         spec = spec_from(args)
         loaded = apply_to_loaded(load_scenario(spec.scenario), spec.sets)
+        loaded, sample = with_parameter_sample(loaded, args)
         factors = scenario_factors(loaded.scenario, spec.vary, spec.vary_all_uncertain)
         design = make_design(spec.method, factors, spec.samples, spec.seed)
     except (PathError, DesignError) as e:
@@ -212,7 +234,8 @@ def run(args: argparse.Namespace) -> int:
         return usage_error(str(e))
     evaluator = ScenarioEvaluator(loaded.scenario, spec.kpis, spec.seed,
                                   not args.no_parameter_uncertainty, source=f"sweep: {spec.method}",
-                                  name=str(loaded.files[-1]))
+                                  name=str(loaded.files[-1]), sample=sample,
+                                  swept=[f.path for f in factors])
     for f in factors:  # each parameter alone at its ends: bad ranges fail before any work
         for v in (f.low, f.high):
             evaluator.prepare({f.path: v})

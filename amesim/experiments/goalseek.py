@@ -151,8 +151,9 @@ def goal_seek(loaded: LoadedScenario, path: str, low: float, high: float, kpi: s
               out_dir: str | Path, period: str = "total", replications: int = 10, seed: int = 0,
               step: float | None = None, points: int = 7, rounds: int = 2, uncertainty: bool = True,
               engine: Engine | None = None, progress: Progress | None = None,
-              extra_meta: dict[str, Any] | None = None) -> GoalSeekResult:
-    """Find where ``kpi`` (``period``) crosses ``target`` as ``path`` goes from low to high."""
+              extra_meta: dict[str, Any] | None = None, sample: Any = None) -> GoalSeekResult:
+    """Find where ``kpi`` (``period``) crosses ``target`` as ``path`` goes from low to high.
+    ``sample``: a calibration's parameter sample drawn per replication (``--parameters``)."""
     if not low < high:
         raise GoalSeekError("LOW must be below HIGH")
     if points < 3:
@@ -169,7 +170,8 @@ def goal_seek(loaded: LoadedScenario, path: str, low: float, high: float, kpi: s
                             "give an absolute --target")
     factor = Factor(p.path, Quantity(range=(low, high), source="goal seek"), base_x if base_x is not None else low,
                     integer=p.kind == "integer")
-    evaluator = ScenarioEvaluator(s, [kpi], seed, uncertainty, source="goal seek", name=str(loaded.files[-1]))
+    evaluator = ScenarioEvaluator(s, [kpi], seed, uncertainty, source="goal seek", name=str(loaded.files[-1]),
+                                  sample=sample, swept=[p.path])
     c, t = target.coefficients()
     meta = {**scenario_sweep_meta(loaded, {}), "period": period, **(extra_meta or {})}
 

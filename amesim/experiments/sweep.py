@@ -70,13 +70,17 @@ class ScenarioTask:
     kpis: tuple[str, ...]
     seed: int
     uncertainty: bool = True
+    #: A calibration's parameter sample (``--parameters``): replication r of every point
+    #: runs with the set the sample draws for (seed, r), except the swept paths.
+    sample: Any = None
+    swept: frozenset[str] = frozenset()
 
     def evaluate(self, scenario: Scenario, reps: list[int]) -> tuple[pd.DataFrame, dict[int, float]]:
         from ..replication import run_replication
 
         frames, walls = [], {}
         for rep in reps:
-            res = run_replication(scenario, self.seed, rep, self.uncertainty)
+            res = run_replication(self._drawn(scenario, rep), self.seed, rep, self.uncertainty)
             k = res.kpis
             got = k[k["kpi"].isin(self.kpis)]
             if len(set(got["kpi"])) < len(self.kpis):
@@ -92,15 +96,23 @@ class ScenarioTask:
             walls[rep] = res.wall_seconds
         return pd.concat(frames, ignore_index=True), walls
 
+    def _drawn(self, scenario: Scenario, rep: int) -> Scenario:
+        if self.sample is None:
+            return scenario
+        values = {k: v for k, v in self.sample.draw(self.seed, rep).items() if k not in self.swept}
+        note = self.sample.note().replace("shown: the weighted mean", "this replication's draw")
+        return with_values(scenario, values, note) if values else scenario
+
 
 class ScenarioEvaluator:
     """The default: each point is the scenario with the factors' values set (validated)."""
 
     def __init__(self, scenario: Scenario, kpis: Sequence[str], seed: int = 0,
-                 uncertainty: bool = True, source: str = "sweep", name: str = "<scenario>"):
+                 uncertainty: bool = True, source: str = "sweep", name: str = "<scenario>",
+                 sample: Any = None, swept: Sequence[str] = ()):
         self.scenario, self.source, self.name = scenario, source, name
         self.kpis = tuple(dict.fromkeys(kpis))
-        self.task = ScenarioTask(self.kpis, seed, uncertainty)
+        self.task = ScenarioTask(self.kpis, seed, uncertainty, sample, frozenset(swept))
 
     def prepare(self, values: dict[str, float]) -> Scenario:
         return with_values(self.scenario, values, source=self.source, name=self.name,
@@ -110,7 +122,8 @@ class ScenarioEvaluator:
         return {"evaluator": "scenario", "kpis": list(self.kpis), "seed": self.task.seed,
                 "parameter_uncertainty": self.task.uncertainty,
                 "scenario_sha256": hashlib.sha256(
-                    json.dumps(self.scenario.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()}
+                    json.dumps(self.scenario.model_dump(mode="json"), sort_keys=True).encode()).hexdigest(),
+                **({"parameters_from": self.task.sample.describe()} if self.task.sample is not None else {})}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -24,6 +24,7 @@ from pathlib import Path
 from ..results.store import atomic_write_text
 from . import fmt
 from .assets import CSS, SV_LOCALE
+from .calibration_page import PAGE_TYPE as CALIBRATION_PAGE
 from .cards import headline
 from .compare_page import PAGE_TYPE as COMPARE_PAGE
 from .compare_page import build_compare_page, comparison_table_html, compute_comparison
@@ -59,7 +60,7 @@ log = logging.getLogger(__name__)
 #: Page types in the order they are tried: the first whose ``detect`` accepts the folder
 #: builds the report. A new kind of results folder (a sweep, a calibration fit) adds its
 #: module's PAGE_TYPE here, before the more general ones it could be mistaken for.
-PAGE_TYPES: tuple[PageType, ...] = (SWEEP_PAGE, COMPARE_PAGE, RUN_PAGE)
+PAGE_TYPES: tuple[PageType, ...] = (CALIBRATION_PAGE, SWEEP_PAGE, COMPARE_PAGE, RUN_PAGE)
 
 
 def page_type_of(path: Path) -> PageType:
