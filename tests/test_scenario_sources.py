@@ -107,7 +107,10 @@ def test_every_source_is_given_and_every_assumption_has_a_reason(path: Path) -> 
     assert not bad, f"{path.name}: {len(bad)} sources break the rule:\n" + "\n".join(bad)
 
 
-SOURCE = re.compile(r"^(00[0-4]\b|derived\b|assumption\b|DOMAIN\.md\b|docs/evidence\.md\b)")
+#: "calibrated to calibration/<file>.yaml, <date> ...": a value fitted by `amesim calibrate`
+#: to a target file (which names its seeds); the source also keeps the value it replaced.
+SOURCE = re.compile(r"^(00[0-4]\b|derived\b|assumption\b|DOMAIN\.md\b|docs/evidence\.md\b"
+                    r"|calibrated to calibration/[a-z0-9_]+\.yaml\b)")
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
@@ -115,8 +118,11 @@ def test_every_source_names_a_seed_a_derivation_or_an_assumption(path: Path) -> 
     found = quantities(load_scenario(path).scenario)
     assert len(found) > 50
     odd = sorted({src or "" for _, _, src in found if not SOURCE.match(src or "")})
+    fitted = {m.group(1) for _, _, src in found if (m := re.match(r"^calibrated to (calibration/[a-z0-9_]+\.yaml)", src or ""))}
+    missing = sorted(f for f in fitted if not (path.parents[1] / f).is_file())
+    assert not missing, f"{path.name}: calibrated to target files that do not exist: {missing}"
     assert not odd, f"{path.name}: sources must start with a seed (000-004), 'derived', " \
-                    f"'assumption', 'DOMAIN.md' or 'docs/evidence.md': {odd}"
+                    f"'assumption', 'DOMAIN.md', 'docs/evidence.md' or 'calibrated to calibration/...': {odd}"
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
