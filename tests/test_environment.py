@@ -141,7 +141,9 @@ def _journey_trace(env: simpy.Environment, workers: list[tuple[int, list[Step]]]
                 ev = signals[step[1]]
                 try:
                     got = yield ev | env.timeout(_delay(step[2], offset))
-                    log.append((env.now, i, k, ev in got and got[ev]))
+                    v = ev in got and got[ev]
+                    # a failed signal's value is its exception: compare it by type and text
+                    log.append((env.now, i, k, repr(v) if isinstance(v, BaseException) else v))
                 except ValueError as e:  # the signal failed: thrown in here, as SimPy does
                     log.append((env.now, i, k, f"failed {e}"))
             elif kind == "fire":
