@@ -13,6 +13,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from .run import write_report_or_warn
 from .sweep import add_engine_args, add_set_arg, check_engine_args, sets_of, usage_error
 
 
@@ -108,18 +109,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {c['a']} and {c['b']} are strongly correlated ({c['correlation']:+.2f})",
               file=sys.stderr)
     if not args.no_report:
-        return _report(out, args.lang)
-    return 0
-
-
-def _report(out: Path, lang: str) -> int:
-    from ..report import write_report
-
-    try:
-        path = write_report(out, lang=lang)
-    except Exception as e:  # noqa: BLE001 - the tables are safe; say how to retry
-        print(f"error: the report could not be written ({type(e).__name__}: {e}); the tables in "
-              f"{out} are intact - `amesim report {out}` retries", file=sys.stderr)
-        return 1
-    print(f"wrote {path}")
+        return write_report_or_warn(out, args.lang)
     return 0
