@@ -173,19 +173,12 @@ def parameter_sample(loaded_list: list, args: argparse.Namespace):  # -> (list, 
     the folder is not a calibration's)."""
     if getattr(args, "parameters", None) is None:
         return loaded_list, None
-    from ..experiments.parameter_sample import (
-        ParameterSampleError,
-        apply_sample,
-        load_parameter_sample,
-    )
+    from ..experiments.parameter_sample import ParameterSampleError, load_and_apply
 
     try:
-        sample = load_parameter_sample(args.parameters)
+        return load_and_apply(loaded_list, args.parameters)
     except ParameterSampleError as e:
         _usage_error(str(e))
-    print(f"parameters: {sample.kind} from {sample.source} ({len(sample.weights)} sets, "
-          f"{len(sample.paths)} parameters), drawn per replication", file=sys.stderr)
-    return [apply_sample(ld, sample) for ld in loaded_list], sample
 
 
 def write_report_or_warn(out: Path, lang: str) -> int:

@@ -76,12 +76,10 @@ def with_parameter_sample(loaded: Any, args: argparse.Namespace) -> tuple[Any, A
     without the option). Raises ValueError with a message for exit 2."""
     if getattr(args, "parameters", None) is None:
         return loaded, None
-    from ..experiments.parameter_sample import apply_sample, load_parameter_sample
+    from ..experiments.parameter_sample import load_and_apply
 
-    sample = load_parameter_sample(args.parameters)   # ParameterSampleError is a ValueError
-    print(f"parameters: {sample.kind} from {sample.source} ({len(sample.weights)} sets, "
-          f"{len(sample.paths)} parameters), drawn per replication", file=sys.stderr)
-    return apply_sample(loaded, sample), sample
+    (loaded,), sample = load_and_apply([loaded], args.parameters)
+    return loaded, sample
 
 
 def usage_error(message: str) -> int:

@@ -4,8 +4,8 @@ Parameter uncertainty from a calibration reaches the final intervals: each repli
 draws one parameter set from the posterior (abc: ``posterior.parquet``, weighted) or
 takes the fitted point (optimize: ``calibration.json``), and runs with it set like
 ``--set``. The draw depends only on the seed and the replication number
-(``numpy.random.default_rng([seed, replication, SALT])``), and is made in the main
-process, so every executor runs the same sets; a comparison gives replication r of every
+(``numpy.random.default_rng([seed, replication, SALT])``), so every executor runs the
+same sets; a comparison gives replication r of every
 scenario the same set (common random numbers).
 
 The scenario the run is claimed with carries each calibrated parameter at its weighted
@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -63,10 +64,20 @@ class ParameterSample:
     def mean(self) -> dict[str, float]:
         return {p: float(v) for p, v in zip(self.paths, self.weights @ self.values, strict=True)}
 
-    def note(self) -> str:
+    def note(self, shown: str = "the weighted mean") -> str:
+        """The source written on each calibrated value (``shown``: which value it carries)."""
         n = f"{len(self.weights)} weighted sets" if self.kind == "posterior" else "one point"
         return (f"calibrated: each replication draws from {self.source.as_posix()} ({self.kind}, {n}, "
-                f"sha256 {self.sha256[:12]}); shown: the weighted mean")
+                f"sha256 {self.sha256[:12]}); shown: {shown}")
+
+    def drawn(self, scenario: Scenario, seed: int, replication: int,
+              keep: frozenset[str] = frozenset()) -> tuple[Scenario, dict[str, float]]:
+        """``scenario`` with the set drawn for (seed, replication), except the ``keep`` paths
+        (a sweep's swept parameters keep the point's value); and the values set."""
+        values = {k: v for k, v in self.draw(seed, replication).items() if k not in keep}
+        if not values:
+            return scenario, values
+        return with_values(scenario, values, self.note("this replication's draw")), values
 
     def describe(self) -> dict[str, Any]:
         return {"file": str(self.source), "kind": self.kind, "sets": len(self.weights),
@@ -112,6 +123,17 @@ def load_parameter_sample(path: str | Path) -> ParameterSample:
                                "--out folder of a finished `amesim calibrate`")
 
 
+def load_and_apply(loaded_list: list[LoadedScenario], path: str | Path,
+                   ) -> tuple[list[LoadedScenario], ParameterSample]:
+    """``--parameters PATH`` for any command: the sample, and each scenario at its weighted
+    mean (:func:`apply_sample`); says on stderr what is drawn. Raises ParameterSampleError
+    or PathError (exit 2 in the CLI)."""
+    sample = load_parameter_sample(path)
+    print(f"parameters: {sample.kind} from {sample.source} ({len(sample.weights)} sets, "
+          f"{len(sample.paths)} parameters), drawn per replication", file=sys.stderr)
+    return [apply_sample(ld, sample) for ld in loaded_list], sample
+
+
 def apply_sample(loaded: LoadedScenario, sample: ParameterSample) -> LoadedScenario:
     """``loaded`` with the sample's weighted mean set, each value's source naming the sample
     (the base every replication's draw replaces)."""
@@ -122,10 +144,11 @@ def apply_sample(loaded: LoadedScenario, sample: ParameterSample) -> LoadedScena
     return dataclasses.replace(loaded, scenario=scenario)
 
 
-def _run_drawn(_shared: Any, scenario: Scenario, values: dict[str, float], note: str, seed: int,
+def _run_drawn(_shared: Any, scenario: Scenario, sample: ParameterSample, seed: int,
                replication: int, uncertainty: bool) -> ReplicationResult:
     """Top-level (picklable) task: one replication with its drawn parameter set."""
-    res = run_replication(with_values(scenario, values, note), seed, replication, uncertainty)
+    drawn, values = sample.drawn(scenario, seed, replication)
+    res = run_replication(drawn, seed, replication, uncertainty)
     res.parameters.update(values)
     return res
 
@@ -139,8 +162,7 @@ class SampledEngine(Engine):
 
     def __call__(self, scenario: Scenario, seed: int, reps: list[int],
                  uncertainty: bool = True) -> Iterator[ReplicationResult]:
-        note = self.sample.note().replace("shown: the weighted mean", "this replication's draw")
-        tasks = ((scenario, self.sample.draw(seed, r), note, seed, r, uncertainty) for r in reps)
+        tasks = ((scenario, self.sample, seed, r, uncertainty) for r in reps)
         yield from self.inner.map_unordered(_run_drawn, tasks)
 
     def map_unordered(self, *args: Any, **kw: Any) -> Iterator[Any]:

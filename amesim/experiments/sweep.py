@@ -97,11 +97,7 @@ class ScenarioTask:
         return pd.concat(frames, ignore_index=True), walls
 
     def _drawn(self, scenario: Scenario, rep: int) -> Scenario:
-        if self.sample is None:
-            return scenario
-        values = {k: v for k, v in self.sample.draw(self.seed, rep).items() if k not in self.swept}
-        note = self.sample.note().replace("shown: the weighted mean", "this replication's draw")
-        return with_values(scenario, values, note) if values else scenario
+        return scenario if self.sample is None else self.sample.drawn(scenario, self.seed, rep, self.swept)[0]
 
 
 class ScenarioEvaluator:
