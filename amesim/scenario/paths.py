@@ -247,13 +247,16 @@ def _descend(obj: Any, tokens: list[str]) -> Any:
     return obj
 
 
-def lookup(scenario: Scenario, path: str, allow_unset: bool = False) -> Param:
+def lookup(scenario: Scenario, path: str, allow_unset: bool = False,
+           paths: Mapping[str, Param] | None = None) -> Param:
     """The numeric field at PATH; :class:`PathError` (with the nearest paths) if none.
 
     ``allow_unset``: also accept an optional field that is not set (``places`` of a
-    measure without a limit), which :func:`with_values` can then set.
+    measure without a limit), which :func:`with_values` can then set. ``paths``: the
+    scenario's :func:`numeric_paths`, when the caller looks up several (one walk, not one each).
     """
-    paths = numeric_paths(scenario)
+    if paths is None:
+        paths = numeric_paths(scenario)
     canonical = re.sub(r"\.trend_per_year$", ".trend", path.strip())
     if canonical in paths:
         return paths[canonical]
@@ -313,8 +316,11 @@ def with_values(scenario: Scenario, values: Mapping[str, float], source: str = S
     :class:`ScenarioError` whose issues name ``describe`` (e.g. "--set staff.x.fte=-1").
     """
     data = scenario.model_dump(mode="json")
+    # One walk of the scenario for all the paths: a sweep point sets ~70 of them, and a walk
+    # per path was a fifth of a Morris screening's time (all in the process that feeds the workers).
+    paths = numeric_paths(scenario) if values else {}
     for path, v in values.items():
-        p = lookup(scenario, path, allow_unset=True)
+        p = lookup(scenario, path, allow_unset=True, paths=paths)
         if p.kind == "integer":
             if float(v) != round(float(v)):
                 raise PathError(path, f"this field takes a whole number, got {v:g}")
