@@ -8,12 +8,19 @@ above them all, so none of them needs to import upwards.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .economics import economics_tables
-from .results.tables import episodes_table, fs_spells_table, monthly_table, participants_table
+from .economics import economics_tables, parts_for
+from .results.tables import (
+    empty_monthly,
+    episodes_table,
+    fs_spells_table,
+    monthly_table,
+    participants_table,
+)
 from .scenario.model import Scenario
 from .sim import build_model
 from .sim.environment import paused_gc
@@ -64,12 +71,17 @@ class _Phases:
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int,
-                    uncertainty: bool = True, timings: dict[str, float] | None = None) -> ReplicationResult:
+                    uncertainty: bool = True, timings: dict[str, float] | None = None,
+                    kpis: Collection[str] | None = None) -> ReplicationResult:
     """Simulate replication ``replication`` of ``scenario``; identical for identical inputs.
 
     ``timings``: a dict that receives the seconds spent in each phase (build, run, the
-    tables, economics, close), for benchmarks/phases.py.
+    tables, economics, close), for benchmarks/phases.py. ``kpis``: compute only what these
+    KPIs need (sweeps, goal seek, calibration): the KPI table holds them and the KPIs
+    computed with them, each the value a full replication gives; the monthly and costs
+    tables are empty unless one of them reads it.
     """
+    parts = parts_for(kpis)
     t0 = time.perf_counter()
     drawn: dict[str, float] = {}
     # One pause of the cyclic garbage collector for the whole replication, and the model
@@ -81,18 +93,19 @@ def run_replication(scenario: Scenario, seed: int, replication: int,
         phase.done("build")
         model.run()
         phase.done("run")
-        parts = participants_table(model, replication)
+        people = participants_table(model, replication)
         phase.done("participants")
         eps = episodes_table(model, replication)
         phase.done("episodes")
         spells = fs_spells_table(model, replication)
         phase.done("fs_spells")
-        monthly = monthly_table(model, replication, parts, eps, spells)
+        monthly = (monthly_table(model, replication, people, eps, spells) if "monthly" in parts
+                   else empty_monthly())
         phase.done("monthly")
-        costs, kpis = economics_tables(model, parts, eps, spells, monthly, replication)
+        costs, kpi_rows = economics_tables(model, people, eps, spells, monthly, replication, parts)
         phase.done("costs_kpis")
         model.close()  # no reference cycles left: freed here, not by a later collection
         del model
         phase.done("close")
     wall = time.perf_counter() - t0
-    return ReplicationResult(replication, parts, eps, spells, monthly, drawn, wall, costs=costs, kpis=kpis)
+    return ReplicationResult(replication, people, eps, spells, monthly, drawn, wall, costs=costs, kpis=kpi_rows)

@@ -11,6 +11,7 @@ must have an entry there. The ids are a stable interface (reports and comparison
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ import pandas as pd
 from ..results.tables import Labels
 from ..scenario.calendar import Calendar
 from .accounting import KOMMUNEN, BudgetYears, fs_counterfactual_per_year, staff_fte_days
-from .catalogue import EXIT_ORDER, WORK_STUDIES, better_of, unit_of
+from .catalogue import CATALOGUE, EXIT_ORDER, WORK_STUDIES, better_of, lookup, unit_of
 from .municipalities import municipality_kpis
 
 COLUMNS = ["replication", "kpi", "period", "value", "unit", "better"]
@@ -28,6 +29,49 @@ LONG_TERM_MONTHS = 10  # Socialstyrelsen: support in 10-12 months of a calendar 
 FOLLOW_UP_6M = 182.0
 FOLLOW_UP_12M = 365.0
 TOL = 1e-6
+
+#: The computations of :func:`kpis_table`, each giving a group of KPIs. A caller that needs
+#: some KPIs only (a sweep, goal seek, calibration) computes their parts and skips the rest,
+#: with the tables only they read (the monthly table, the costs).
+PARTS = ("participants", "monthly", "fs", "costs", "municipalities")
+_MONTHLY = ("utilisation_<pool>", "occupancy_<measure>", "budget_gap_places_<measure>",
+            "budget_gap_places", "queue_mean_<stage>")
+_MUNICIPALITIES = ("participants_<municipality>", "new_participants_<municipality>",
+                   "fs_cost_sek_<municipality>", "fs_savings_sek_<municipality>",
+                   "ame_cost_share_<municipality>", "ame_net_cost_sek_<municipality>",
+                   "net_effect_sek_<municipality>")
+_FS = ("fs_households", "fs_long_term_households", "fs_long_term_share", "fs_months_per_household",
+       "fs_households_counterfactual", "fs_households_change_share",
+       "fs_long_term_households_counterfactual")
+_COSTS = ("fs_cost_sek", "fs_cost_counterfactual_sek", "fs_savings_sek", "ame_cost_sek",
+          "subsidy_net_cost_sek", "external_funding_sek", "ame_net_cost_sek", "net_municipal_cost_sek",
+          "cost_per_exit_work_studies_sek", "payer_cost_<payer>_sek", "tax_revenue_sek")
+#: Catalogue entry -> the part that computes it (tests/test_lean_kpis.py checks every entry
+#: against the full table).
+PART_OF: dict[str, str] = {
+    k.id: ("monthly" if k.id in _MONTHLY else "municipalities" if k.id in _MUNICIPALITIES
+           else "fs" if k.id in _FS else "costs" if k.id in _COSTS else "participants")
+    for k in CATALOGUE
+}
+#: Parts another part reads: the costs use the exits to work or studies of the participant
+#: KPIs, the municipalities the AME's net cost.
+_NEEDS = {"costs": ("participants",), "municipalities": ("costs", "participants")}
+
+
+def parts_for(kpis: Iterable[str] | None) -> frozenset[str]:
+    """The parts of :func:`kpis_table` that give ``kpis`` (all of them for None or an id
+    outside the catalogue, so the caller's error can list every KPI there is)."""
+    if kpis is None:
+        return frozenset(PARTS)
+    out: set[str] = set()
+    for kpi in kpis:
+        found = lookup(kpi)
+        if found is None:
+            return frozenset(PARTS)
+        out.add(PART_OF[found[0].id])
+    for part in list(out):
+        out.update(_NEEDS.get(part, ()))
+    return frozenset(out)
 
 
 class _Rows:
@@ -454,16 +498,21 @@ def _cost_kpis(out: _Rows, per: _Periods, r: Any, spells: pd.DataFrame, costs: p
 
 def kpis_table(r: Any, cal: Calendar, participants: pd.DataFrame, episodes: pd.DataFrame,
                spells: pd.DataFrame, monthly: pd.DataFrame, costs: pd.DataFrame,
-               replication: int) -> pd.DataFrame:
-    """All KPIs of one replication, long (see ``docs/kpis.md`` for definitions)."""
+               replication: int, parts: Collection[str] = PARTS) -> pd.DataFrame:
+    """The KPIs of one replication, long (see ``docs/kpis.md`` for definitions): all of them,
+    or those of ``parts`` (:func:`parts_for`), each the same value as in the full table."""
     by = BudgetYears.of(cal)
     per = _Periods(by)
     out = _Rows(by.labels)
-    extra = _participant_kpis(out, per, r, cal, participants, episodes, spells)
-    budgeted = {m.id: float(m.budgeted_places) for m in r.measures if m.budgeted_places is not None}
-    _monthly_kpis(out, per, cal, monthly, budgeted)
-    _fs_kpis(out, per, cal, spells)
-    ame_net = _cost_kpis(out, per, r, spells, costs, extra["exits_work_studies"])
-    if r.partners:  # a unit shared by municipalities (001 §5.3)
+    if "participants" in parts:
+        extra = _participant_kpis(out, per, r, cal, participants, episodes, spells)
+    if "monthly" in parts:
+        budgeted = {m.id: float(m.budgeted_places) for m in r.measures if m.budgeted_places is not None}
+        _monthly_kpis(out, per, cal, monthly, budgeted)
+    if "fs" in parts:
+        _fs_kpis(out, per, cal, spells)
+    if "costs" in parts:
+        ame_net = _cost_kpis(out, per, r, spells, costs, extra["exits_work_studies"])
+    if "municipalities" in parts and r.partners:  # a unit shared by municipalities (001 §5.3)
         municipality_kpis(out, per, r, participants, spells, ame_net)
     return out.frame(replication)

@@ -275,6 +275,13 @@ MONTHLY_METRICS = ("in_stage", "queue", "utilisation", "occupancy", "available_f
                    "available_places", "used_places", "fs_households", "in_system", "arrivals", "exits")
 
 
+def empty_monthly() -> pd.DataFrame:
+    """A monthly table with no rows (a replication asked for KPIs that do not read it)."""
+    return pd.DataFrame({"replication": pd.Series(dtype=np.int32), "month": pd.Series(dtype="datetime64[ns]"),
+                         "metric": pd.Series(dtype=str), "entity": pd.Series(dtype=str),
+                         "value": pd.Series(dtype=float)})
+
+
 @paused_gc()
 def monthly_table(m: AmeModel, rep: int, participants: pd.DataFrame, episodes: pd.DataFrame,
                   spells: pd.DataFrame) -> pd.DataFrame:
