@@ -313,3 +313,32 @@ def test_dask_sweep_equals_serial(tmp_path: Path) -> None:
         run_sweep(design, ev, tmp_path / "d", replications=2, seed=3, engine=eng)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "s" / "sweep.parquet"),
                                   pd.read_parquet(tmp_path / "d" / "sweep.parquet"), check_exact=True)
+
+
+class _CountingEngine(SerialEngine):
+    """Serial, but asks for several replications a task (as dask does) and counts tasks."""
+
+    def __init__(self, min_task_replications: int):
+        self.min_task_replications = min_task_replications
+        self.tasks: list[int] = []
+
+    def map_unordered(self, fn, tasks, shared=None):
+        for task in tasks:
+            self.tasks.append(len(task[0]))  # points in this task
+            yield fn(shared, *task)
+
+
+def test_an_engine_with_a_cost_per_task_gets_several_points_a_task(tmp_path: Path) -> None:
+    ev = IshigamiEvaluator(noise_sd=1.0, seed=3)
+    design = make_design("lhs", ev.factors(), samples=30, seed=1)
+    run_sweep(design, ev, tmp_path / "one", replications=2, seed=3)
+    eng = _CountingEngine(min_task_replications=7)
+    run_sweep(design, ev, tmp_path / "batched", replications=2, seed=3, engine=eng)
+    # ceil(7 / 2) = 4 points (8 replications) a task; the last task takes what is left.
+    assert eng.tasks == [4] * 7 + [2]
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "one" / "sweep.parquet"),
+                                  pd.read_parquet(tmp_path / "batched" / "sweep.parquet"), check_exact=True)
+    # Points enough for one a task: no batching.
+    plain = _CountingEngine(min_task_replications=2)
+    run_sweep(design, ev, tmp_path / "plain", replications=2, seed=3, engine=plain)
+    assert plain.tasks == [1] * 30

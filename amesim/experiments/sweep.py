@@ -172,6 +172,11 @@ def _run_task(task: Any, point: int, payload: Any, reps: list[int]) -> tuple[int
     return point, reps, frame, walls
 
 
+def _run_points(task: Any, points: list[tuple[int, Any]], reps: list[int]) -> list[tuple[int, list[int], pd.DataFrame, dict[int, float]]]:
+    """Module-level (picklable) worker entry: some design points, each with ``reps``."""
+    return [_run_task(task, point, payload, reps) for point, payload in points]
+
+
 # --------------------------------------------------------------------------- factors
 
 
@@ -282,36 +287,46 @@ def _run_sweep(design: Design, evaluator: Evaluator, out_dir: str | Path, replic
     todo_points = design.n - resumed
     # Few points: one task per replication, so every worker has work (goal-seek stages).
     split = todo_points < 4 * engine.workers
+    # An engine with a cost per task (dask's scheduler) gets several points a task, so that
+    # a task holds about its minimum of replications; the results are the same.
+    per_task = 1 if split else max(1, -(-getattr(engine, "min_task_replications", 1) // replications))
     bar = progress.add(f"{design.method} sweep", design.n * replications, resumed * replications)
 
-    def tasks() -> Iterator[tuple[int, Any, list[int]]]:
+    def tasks() -> Iterator[tuple[list[tuple[int, Any]], list[int]]]:
+        batch: list[tuple[int, Any]] = []
         for b in todo:
             for i in _points_of_block(b, size, design.n):
                 payload = evaluator.prepare(design.point(i))
                 if split:
                     for r in range(replications):
-                        yield (i, payload, [r])
-                else:
-                    yield (i, payload, list(range(replications)))
+                        yield [(i, payload)], [r]
+                    continue
+                batch.append((i, payload))
+                if len(batch) == per_task:
+                    yield batch, list(range(replications))
+                    batch = []
+        if batch:
+            yield batch, list(range(replications))
 
     frames: dict[int, list[pd.DataFrame]] = {}
     walls: dict[int, dict[int, dict[int, float]]] = {}
     count: dict[int, int] = {}
     finished = resumed
     try:
-        for point, reps, frame, w in engine.map_unordered(_run_task, tasks(), shared=evaluator.task):
-            b = point // size
-            frames.setdefault(b, []).append(frame)
-            walls.setdefault(b, {}).setdefault(point, {}).update(w)
-            count[b] = count.get(b, 0) + len(reps)
-            progress.advance(bar, len(reps))
-            pts = _points_of_block(b, size, design.n)
-            if count[b] == len(pts) * replications:
-                block = pd.concat(frames.pop(b), ignore_index=True)
-                block = block.sort_values(["point", "replication"], kind="stable", ignore_index=True)
-                store.write_block(b, block, walls.pop(b))
-                count.pop(b)
-                finished += len(pts)
+        for results in engine.map_unordered(_run_points, tasks(), shared=evaluator.task):
+            for point, reps, frame, w in results:
+                b = point // size
+                frames.setdefault(b, []).append(frame)
+                walls.setdefault(b, {}).setdefault(point, {}).update(w)
+                count[b] = count.get(b, 0) + len(reps)
+                progress.advance(bar, len(reps))
+                pts = _points_of_block(b, size, design.n)
+                if count[b] == len(pts) * replications:
+                    block = pd.concat(frames.pop(b), ignore_index=True)
+                    block = block.sort_values(["point", "replication"], kind="stable", ignore_index=True)
+                    store.write_block(b, block, walls.pop(b))
+                    count.pop(b)
+                    finished += len(pts)
     except KeyboardInterrupt:
         raise SweepInterrupted(Path(out_dir), finished, design.n) from None
     missing = [b for b in range(n_blocks) if b not in store.done_blocks()]

@@ -18,7 +18,7 @@ import functools
 import math
 import types
 import typing
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -240,7 +240,9 @@ class Dist(Strict):
     max: float | None = Field(default=None, description="Clip draws above this.")
     source: Source = None
 
-    _needs = {
+    # A class constant (ClassVar): as a plain attribute pydantic made it a private attribute
+    # and deep-copied it into every Dist it built (a fifth of validating a sweep point).
+    _needs: ClassVar[dict[str, tuple[str, ...]]] = {
         "fixed": ("value",),
         "exponential": ("mean",),
         "uniform": ("low", "high"),
