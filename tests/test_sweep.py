@@ -198,8 +198,10 @@ def test_sigkill_midway_then_rerun_equals_uninterrupted(tmp_path: Path) -> None:
 def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
     out = tmp_path / "sw"
     cmd = [sys.executable, "-m", "amesim", "sweep", str(SMALL), "--vary", "staff.handlaggare.fte=1:3",
-           "--method", "grid", "--samples", "40", "-n", "2", "--jobs", "1", "--kpi", "fs_cost_sek",
+           "--method", "grid", "--samples", "400", "-n", "2", "--jobs", "1", "--kpi", "fs_cost_sek",
            "--no-report", "--out", str(out)]
+    # 400 points (25 blocks): with only fs_cost_sek computed, 40 points had finished at times
+    # between the first block and the signal on a busy machine. Ctrl-C ends it after block 1.
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_for_blocks(out, 1, proc, timeout=120)
     proc.send_signal(signal.SIGINT)
