@@ -289,7 +289,7 @@ def _run_sweep(design: Design, evaluator: Evaluator, out_dir: str | Path, replic
     split = todo_points < 4 * engine.workers
     # An engine with a cost per task (dask's scheduler) gets several points a task, so that
     # a task holds about its minimum of replications; the results are the same.
-    per_task = 1 if split else max(1, -(-getattr(engine, "min_task_replications", 1) // replications))
+    per_task = 1 if split else max(1, -(-engine.min_task_replications // replications))
     bar = progress.add(f"{design.method} sweep", design.n * replications, resumed * replications)
 
     def tasks() -> Iterator[tuple[list[tuple[int, Any]], list[int]]]:

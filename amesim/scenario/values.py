@@ -241,7 +241,7 @@ class Dist(Strict):
     source: Source = None
 
     # A class constant (ClassVar): as a plain attribute pydantic made it a private attribute
-    # and deep-copied it into every Dist it built (a fifth of validating a sweep point).
+    # and deep-copied it into every Dist it built (about a tenth of validating a sweep point).
     _needs: ClassVar[dict[str, tuple[str, ...]]] = {
         "fixed": ("value",),
         "exponential": ("mean",),
